@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { renderError, renderNotFound } from './http/errors.ts';
+import type { AppDeps, AppEnv } from './http/types.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { healthRoutes } from './routes/health.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { runRoutes } from './routes/runs.ts';
+
+/** Builds the HTTP app from resolved dependencies; no I/O happens here. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    const logger = deps.logger.child({ requestId });
+    c.set('deps', deps);
+    c.set('requestId', requestId);
+    c.set('logger', logger);
+    c.header('x-request-id', requestId);
+    const began = performance.now();
+    await next();
+    if (deps.config.LOG_REQUESTS) {
+      logger.info(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round((performance.now() - began) * 10) / 10,
+        },
+        'request',
+      );
+    }
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes);
+  app.route('/api/v1/admin', adminRoutes);
+  app.route('/api/v1/reports', reportRoutes);
+  app.route('/api/v1', projectRoutes);
+  app.route('/api/v1', runRoutes);
+
+  app.notFound(renderNotFound);
+  app.onError(renderError);
+  return app;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is parsed once, at start; a bad value stops the
+ * start with a message naming the variable, so a typo never turns into a silent default.
+ */
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_TOKEN: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  BODY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  RETENTION_MONTHS: z.coerce.number().int().min(1).max(240).default(12),
+  PARTITIONS_AHEAD_MONTHS: z.coerce.number().int().min(0).max(24).default(2),
+  FLAKE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
+  FLAKE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  RESOLVE_AFTER_RUNS: z.coerce.number().int().min(1).max(10000).default(20),
+  MASS_FAILURE_RATIO: z.coerce.number().min(0).max(1).default(0.8),
+  LOG_REQUESTS: booleanish.default(true),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  /** The base URL links in API responses point at. */
+  publicUrl: string;
+  /** Embedded (PGlite) when no DATABASE_URL is set. */
+  databaseMode: 'postgres' | 'embedded';
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const values = parsed.data;
+  const host =
+    values.HOST === '0.0.0.0' || values.HOST === '::' ? 'localhost' : values.HOST;
+  return {
+    ...values,
+    publicUrl: (values.PUBLIC_URL ?? `http://${host}:${values.PORT}`).replace(/\/+$/, ''),
+    databaseMode: values.DATABASE_URL ? 'postgres' : 'embedded',
+  };
+}

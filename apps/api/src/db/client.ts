@@ -1,0 +1,58 @@
+import postgres from 'postgres';
+import { startEmbeddedServer } from './embedded.ts';
+
+export type Sql = postgres.Sql;
+export type TxSql = postgres.TransactionSql;
+
+/** One handle for both modes: the same driver (postgres.js) and the same SQL either way. */
+export interface Database {
+  mode: 'postgres' | 'embedded';
+  sql: Sql;
+  /** Opens a separate client on the same database (migrations run on one of their own). */
+  connect(options?: { max?: number }): Sql;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Real PostgreSQL; when absent, embedded PGlite is started. */
+  url?: string | undefined;
+  /** Where embedded data lives; null keeps it in memory. */
+  dataDir?: string | null;
+  poolSize?: number;
+}
+
+const driverOptions = {
+  onnotice: () => {},
+  // Timestamps come back as Date, bigint ids as strings (postgres.js defaults).
+  connection: { application_name: 'flackyness', TimeZone: 'UTC' },
+} satisfies postgres.Options<Record<string, never>>;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const url = options.url;
+    const connect = (o: { max?: number } = {}) => postgres(url, { ...driverOptions, max: o.max ?? 1 });
+    const sql = connect({ max: options.poolSize ?? 10 });
+    return { mode: 'postgres', sql, connect, close: () => sql.end({ timeout: 5 }) };
+  }
+  const server = await startEmbeddedServer(options.dataDir ?? null);
+  const connect = (o: { max?: number } = {}) =>
+    postgres({
+      ...driverOptions,
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'postgres',
+      database: 'postgres',
+      max: Math.min(o.max ?? 1, 1),
+    });
+  // PGlite runs one query at a time: one connection, on which postgres.js queues queries.
+  const sql = connect();
+  return {
+    mode: 'embedded',
+    sql,
+    connect,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { Sql } from '../client.ts';
+
+export interface ProjectRow {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface ProjectWithCounts extends ProjectRow {
+  runCount: number;
+  resultCount: number;
+  lastUploadAt: Date | null;
+}
+
+const isNumericId = (key: string) => /^\d{1,18}$/.test(key);
+
+/** A project by id or slug. */
+export async function findProject(sql: Sql, key: string): Promise<ProjectRow | undefined> {
+  const [row] = isNumericId(key)
+    ? await sql<ProjectRow[]>`
+        select id, slug, name, created_at as "createdAt" from projects where id = ${key} or slug = ${key}
+        order by (id = ${key}) desc limit 1`
+    : await sql<ProjectRow[]>`
+        select id, slug, name, created_at as "createdAt" from projects where slug = ${key}`;
+  return row;
+}
+
+export async function listProjects(sql: Sql, onlyId?: string): Promise<ProjectRow[]> {
+  return sql<ProjectRow[]>`
+    select id, slug, name, created_at as "createdAt" from projects
+    where ${onlyId === undefined ? sql`true` : sql`id = ${onlyId}`}
+    order by name, id`;
+}
+
+/** Run and result counts come from the runs table (totals per run), never from a results scan. */
+export async function listProjectsWithCounts(sql: Sql): Promise<ProjectWithCounts[]> {
+  return sql<ProjectWithCounts[]>`
+    select p.id, p.slug, p.name, p.created_at as "createdAt",
+      coalesce(r.run_count, 0)::int as "runCount",
+      coalesce(r.result_count, 0)::bigint::float8 as "resultCount",
+      r.last_upload_at as "lastUploadAt"
+    from projects p
+    left join lateral (
+      select count(*) as run_count, sum(total) as result_count, max(updated_at) as last_upload_at
+      from runs where runs.project_id = p.id
+    ) r on true
+    order by p.name, p.id`;
+}
+
+/** Deletes the project; every table holding its data cascades from it, partitions included. */
+export async function deleteProject(sql: Sql, projectId: string): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    // test_results is partitioned and carries no foreign key (partition-wide FKs would make every
+    // insert check projects); its rows are removed explicitly, through the run_id index.
+    await tx`
+      delete from test_results
+      where run_id in (select id from runs where project_id = ${projectId})
+        and project_id = ${projectId}`;
+    const deleted = await tx`delete from projects where id = ${projectId}`;
+    return deleted.count > 0;
+  });
+}

@@ -1,0 +1,45 @@
+import type { TxSql } from '../client.ts';
+import type { NormalizedResult } from '../../ingest/types.ts';
+
+/** Inserts a part's results in one statement (one JSON parameter, no per-row round trips). */
+export async function insertResults(
+  tx: TxSql,
+  values: {
+    projectId: string;
+    runId: string;
+    partId: string;
+    createdAt: Date;
+    results: readonly NormalizedResult[];
+    testIds: Map<string, string>;
+  },
+): Promise<void> {
+  if (values.results.length === 0) return;
+  const rows = values.results.map((r) => {
+    const details =
+      r.attemptDetails || r.annotations.length > 0
+        ? { attempts: r.attemptDetails ?? undefined, annotations: r.annotations.length ? r.annotations : undefined }
+        : null;
+    return {
+      t: values.testIds.get(r.identityHash),
+      ri: r.repeatIndex,
+      o: r.outcome,
+      es: r.expectedStatus,
+      a: r.attempts,
+      fs: r.finalStatus,
+      d: r.durationMs,
+      fd: r.failedDurationMs,
+      em: r.error?.message ?? null,
+      sg: r.error?.signature ?? null,
+      dt: details,
+    };
+  });
+  await tx`
+    insert into test_results (
+      project_id, run_id, part_id, test_id, repeat_index, created_at, outcome, expected_status,
+      attempts, final_status, duration_ms, failed_duration_ms, error_message, error_signature, details)
+    select ${values.projectId}, ${values.runId}, ${values.partId}, r.t, r.ri, ${values.createdAt},
+      r.o::outcome, r.es, r.a, r.fs, r.d, r.fd, r.em, r.sg, r.dt
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+      t bigint, ri smallint, o text, es text, a smallint, fs text, d int, fd int, em text, sg text,
+      dt jsonb)`;
+}

@@ -1,0 +1,70 @@
+import type { Sql, TxSql } from '../client.ts';
+import type { NormalizedReport } from '../../ingest/types.ts';
+
+export interface ExistingPart {
+  id: string;
+  runId: string;
+  startedAt: Date;
+}
+
+/** The part already stored from these exact report bytes, or under this Idempotency-Key. */
+export async function findDuplicatePart(
+  sql: Sql | TxSql,
+  projectId: string,
+  contentHash: string,
+  idempotencyKey: string | undefined,
+): Promise<ExistingPart | undefined> {
+  const [row] = await sql<ExistingPart[]>`
+    select id, run_id as "runId", started_at as "startedAt" from run_parts
+    where project_id = ${projectId}
+      and (content_hash = ${contentHash}
+        ${idempotencyKey ? sql`or idempotency_key = ${idempotencyKey}` : sql``})
+    limit 1`;
+  return row;
+}
+
+export async function findPartByShard(
+  tx: TxSql,
+  runId: string,
+  shard: string,
+): Promise<ExistingPart | undefined> {
+  const [row] = await tx<ExistingPart[]>`
+    select id, run_id as "runId", started_at as "startedAt" from run_parts
+    where run_id = ${runId} and shard = ${shard}`;
+  return row;
+}
+
+export async function deletePart(tx: TxSql, part: ExistingPart): Promise<void> {
+  // created_at equals the part's start, which lets PostgreSQL prune to one partition.
+  await tx`
+    delete from test_results
+    where run_id = ${part.runId} and part_id = ${part.id} and created_at = ${part.startedAt}`;
+  await tx`delete from run_parts where id = ${part.id}`;
+}
+
+export async function insertPart(
+  tx: TxSql,
+  values: {
+    projectId: string;
+    runId: string;
+    shard: string;
+    contentHash: string;
+    idempotencyKey: string | undefined;
+    startedAt: Date;
+    report: NormalizedReport;
+  },
+): Promise<string> {
+  const { report } = values;
+  const [row] = await tx<{ id: string }[]>`
+    insert into run_parts (
+      project_id, run_id, shard, content_hash, idempotency_key, status, partial, playwright_version,
+      started_at, duration_ms, total, expected, unexpected, flaky, skipped, errors)
+    values (
+      ${values.projectId}, ${values.runId}, ${values.shard}, ${values.contentHash},
+      ${values.idempotencyKey ?? null}, ${report.status}, ${report.partial}, ${report.playwrightVersion},
+      ${values.startedAt}, ${report.durationMs}, ${report.totals.total}, ${report.totals.expected},
+      ${report.totals.unexpected}, ${report.totals.flaky}, ${report.totals.skipped},
+      ${tx.json(report.errors)})
+    returning id`;
+  return (row as { id: string }).id;
+}

@@ -1,0 +1,226 @@
+import type { Sql, TxSql } from '../client.ts';
+import type { UploadMetadata } from '../../ingest/upload-metadata.ts';
+
+export interface RunRow {
+  id: string;
+  projectId: string;
+  source: 'upload' | 'live';
+  status: string;
+  branch: string | null;
+  commit: string | null;
+  pipeline: string | null;
+  job: string;
+  ciProvider: string | null;
+  repository: string | null;
+  pr: string | null;
+  runUrl: string | null;
+  environment: string | null;
+  runName: string | null;
+  playwrightVersion: string | null;
+  startedAt: Date;
+  durationMs: number;
+  total: number;
+  expected: number;
+  unexpected: number;
+  flaky: number;
+  skipped: number;
+  excludedFromStats: boolean;
+  partCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const runColumns = (sql: Sql | TxSql) => sql`
+  r.id, r.project_id as "projectId", r.source, r.status, r.branch, r.commit, r.pipeline, r.job,
+  r.ci_provider as "ciProvider", r.repository, r.pr, r.run_url as "runUrl", r.environment,
+  r.run_name as "runName", r.playwright_version as "playwrightVersion", r.started_at as "startedAt",
+  r.duration_ms as "durationMs", r.total, r.expected, r.unexpected, r.flaky, r.skipped,
+  r.excluded_from_stats as "excludedFromStats",
+  (select count(*)::int from run_parts p where p.run_id = r.id) as "partCount",
+  r.created_at as "createdAt", r.updated_at as "updatedAt"`;
+
+type RunMetadata = Omit<UploadMetadata, 'project' | 'partial' | 'shard' | 'job'> & { job: string };
+
+/**
+ * The run named by (project, pipeline, job), created on first upload and locked for the rest of
+ * the transaction, so the shards of one run are merged one at a time. Metadata sent later fills
+ * gaps and never erases what an earlier shard said.
+ */
+export async function lockRunForUpload(
+  tx: TxSql,
+  projectId: string,
+  meta: RunMetadata,
+  startedAt: Date,
+): Promise<string> {
+  const values = runInsertValues(tx, projectId, meta, startedAt);
+  const [row] = meta.pipeline
+    ? await tx<{ id: string }[]>`
+        insert into runs ${values}
+        on conflict (project_id, pipeline, job) where pipeline is not null do update set
+          branch = coalesce(excluded.branch, runs.branch),
+          commit = coalesce(excluded.commit, runs.commit),
+          ci_provider = coalesce(excluded.ci_provider, runs.ci_provider),
+          repository = coalesce(excluded.repository, runs.repository),
+          pr = coalesce(excluded.pr, runs.pr),
+          run_url = coalesce(excluded.run_url, runs.run_url),
+          environment = coalesce(excluded.environment, runs.environment),
+          run_name = coalesce(excluded.run_name, runs.run_name),
+          updated_at = now()
+        returning id`
+    : await tx<{ id: string }[]>`insert into runs ${values} returning id`;
+  return (row as { id: string }).id;
+}
+
+function runInsertValues(tx: TxSql, projectId: string, meta: RunMetadata, startedAt: Date) {
+  return tx({
+    project_id: projectId,
+    source: 'upload',
+    status: 'running',
+    branch: meta.branch ?? null,
+    commit: meta.commit ?? null,
+    pipeline: meta.pipeline ?? null,
+    job: meta.job,
+    ci_provider: meta.ciProvider ?? null,
+    repository: meta.repository ?? null,
+    pr: meta.pr ?? null,
+    run_url: meta.runUrl ?? null,
+    environment: meta.environment ?? null,
+    run_name: meta.runName ?? null,
+    started_at: startedAt,
+  });
+}
+
+/**
+ * Recomputes a run from its parts: totals add up, the run starts with its earliest part and ends
+ * with its latest, and its status is the worst of theirs. `massFailureRatio`: a run in which more
+ * than that share of non-skipped tests is unexpected is an outage, kept out of flakiness statistics.
+ */
+export async function refreshRunFromParts(
+  tx: TxSql,
+  runId: string,
+  massFailureRatio: number,
+): Promise<void> {
+  await tx`
+    with parts as (
+      select
+        min(started_at) as started_at,
+        max(started_at + duration_ms * interval '1 millisecond') as ended_at,
+        sum(total)::int as total, sum(expected)::int as expected, sum(unexpected)::int as unexpected,
+        sum(flaky)::int as flaky, sum(skipped)::int as skipped,
+        max(playwright_version) as playwright_version,
+        bool_or(status = 'interrupted') as interrupted,
+        bool_or(status = 'timedout') as timedout,
+        bool_or(status = 'failed') as failed
+      from run_parts where run_id = ${runId}
+    )
+    update runs set
+      started_at = parts.started_at,
+      duration_ms = greatest(0, round(extract(epoch from parts.ended_at - parts.started_at) * 1000))::int,
+      total = parts.total, expected = parts.expected, unexpected = parts.unexpected,
+      flaky = parts.flaky, skipped = parts.skipped,
+      playwright_version = parts.playwright_version,
+      status = case
+        when parts.interrupted then 'interrupted'
+        when parts.timedout then 'timedout'
+        when parts.failed then 'failed'
+        else 'passed' end,
+      excluded_from_stats = parts.unexpected > ${massFailureRatio} * (parts.total - parts.skipped)
+        and parts.total - parts.skipped > 0,
+      updated_at = now()
+    from parts
+    where runs.id = ${runId}`;
+}
+
+export async function getRun(sql: Sql, runId: string): Promise<RunRow | undefined> {
+  if (!/^\d{1,18}$/.test(runId)) return undefined;
+  const [row] = await sql<RunRow[]>`select ${runColumns(sql)} from runs r where r.id = ${runId}`;
+  return row;
+}
+
+export interface RunFilters {
+  source?: 'upload' | 'live' | undefined;
+  branch?: string | undefined;
+  status?: string | undefined;
+  limit: number;
+  /** Keyset position: the last row of the previous page. */
+  after?: { startedAt: string; id: string } | undefined;
+}
+
+/** Newest first, keyset-paginated on (started_at, id). */
+export async function listRuns(sql: Sql, projectId: string, filters: RunFilters): Promise<RunRow[]> {
+  return sql<RunRow[]>`
+    select ${runColumns(sql)} from runs r
+    where r.project_id = ${projectId}
+      ${filters.source ? sql`and r.source = ${filters.source}` : sql``}
+      ${filters.branch ? sql`and r.branch = ${filters.branch}` : sql``}
+      ${filters.status ? sql`and r.status = ${filters.status}` : sql``}
+      ${
+        filters.after
+          ? sql`and (r.started_at, r.id) < (${filters.after.startedAt}::timestamptz, ${filters.after.id}::bigint)`
+          : sql``
+      }
+    order by r.started_at desc, r.id desc
+    limit ${filters.limit + 1}`;
+}
+
+export interface RunPartRow {
+  id: string;
+  shard: string;
+  status: string;
+  partial: boolean;
+  startedAt: Date;
+  durationMs: number;
+  total: number;
+  expected: number;
+  unexpected: number;
+  flaky: number;
+  skipped: number;
+  errors: string[];
+  createdAt: Date;
+}
+
+export async function listRunParts(sql: Sql, runId: string): Promise<RunPartRow[]> {
+  return sql<RunPartRow[]>`
+    select id, shard, status, partial, started_at as "startedAt", duration_ms as "durationMs",
+      total, expected, unexpected, flaky, skipped, errors, created_at as "createdAt"
+    from run_parts where run_id = ${runId} order by shard, id`;
+}
+
+export interface RunResultRow {
+  testId: string;
+  projectName: string;
+  file: string;
+  title: string;
+  titlePath: string[];
+  repeatIndex: number;
+  outcome: string;
+  expectedStatus: string;
+  attempts: number;
+  finalStatus: string | null;
+  durationMs: number;
+  failedDurationMs: number;
+  errorMessage: string | null;
+  errorSignature: string | null;
+  details: unknown;
+  createdAt: Date;
+}
+
+/** A run's results, failures first. */
+export async function listRunResults(
+  sql: Sql,
+  projectId: string,
+  runId: string,
+): Promise<RunResultRow[]> {
+  return sql<RunResultRow[]>`
+    select tr.test_id as "testId", t.project_name as "projectName", t.file, t.title,
+      t.title_path as "titlePath", tr.repeat_index as "repeatIndex", tr.outcome,
+      tr.expected_status as "expectedStatus", tr.attempts, tr.final_status as "finalStatus",
+      tr.duration_ms as "durationMs", tr.failed_duration_ms as "failedDurationMs",
+      tr.error_message as "errorMessage", tr.error_signature as "errorSignature", tr.details,
+      tr.created_at as "createdAt"
+    from test_results tr
+    join tests t on t.id = tr.test_id and t.project_id = ${projectId}
+    where tr.run_id = ${runId} and tr.project_id = ${projectId}
+    order by array_position(array['unexpected','flaky','expected','skipped']::outcome[], tr.outcome),
+      t.file, t.title_path, t.project_name, tr.repeat_index`;
+}

@@ -1,0 +1,293 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Every table that grows carries `project_id` (the future Citus distribution column), and every
+ * query of project data filters by it. Ids are bigint identities, served as strings by the API.
+ */
+
+const id = () => bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity();
+const projectId = () =>
+  bigint('project_id', { mode: 'bigint' })
+    .notNull()
+    .references(() => projects.id, { onDelete: 'cascade' });
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Playwright's test-level verdict (TestCase.outcome()). */
+export const outcome = pgEnum('outcome', ['expected', 'unexpected', 'flaky', 'skipped']);
+
+export const projects = pgTable('projects', {
+  id: id(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Project tokens are kept only as SHA-256 hashes; `expiresAt` is set when a rotation retires one. */
+export const projectTokens = pgTable(
+  'project_tokens',
+  {
+    id: id(),
+    projectId: projectId(),
+    tokenHash: text('token_hash').notNull().unique(),
+    tokenPrefix: text('token_prefix').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+  },
+  (t) => [index('project_tokens_project_idx').on(t.projectId)],
+);
+
+/** One CI invocation; its uploads (one per shard) are its parts. */
+export const runs = pgTable(
+  'runs',
+  {
+    id: id(),
+    projectId: projectId(),
+    source: text('source', { enum: ['upload', 'live'] }).notNull(),
+    status: text('status', {
+      enum: ['passed', 'failed', 'interrupted', 'timedout', 'running', 'cancelled'],
+    }).notNull(),
+    branch: text('branch'),
+    commit: text('commit'),
+    pipeline: text('pipeline'),
+    /** Normalised job name ('' when none), so `(project, pipeline, job)` names one run. */
+    job: text('job').notNull().default(''),
+    ciProvider: text('ci_provider'),
+    repository: text('repository'),
+    pr: text('pr'),
+    runUrl: text('run_url'),
+    environment: text('environment'),
+    runName: text('run_name'),
+    playwrightVersion: text('playwright_version'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull().default(0),
+    total: integer('total').notNull().default(0),
+    expected: integer('expected').notNull().default(0),
+    unexpected: integer('unexpected').notNull().default(0),
+    flaky: integer('flaky').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    /** Mass-failure guard: stored and shown, left out of flakiness statistics. */
+    excludedFromStats: boolean('excluded_from_stats').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('runs_pipeline_job_idx')
+      .on(t.projectId, t.pipeline, t.job)
+      .where(sql`${t.pipeline} is not null`),
+    index('runs_project_started_idx').on(t.projectId, t.startedAt.desc(), t.id.desc()),
+  ],
+);
+
+/** One uploaded report (a shard, or the whole run); uploading the same shard again replaces it. */
+export const runParts = pgTable(
+  'run_parts',
+  {
+    id: id(),
+    projectId: projectId(),
+    runId: bigint('run_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    /** `current/total`, or '' for an unsharded report. */
+    shard: text('shard').notNull().default(''),
+    /** SHA-256 of the report bytes: the same report uploaded again is recognised by it. */
+    contentHash: text('content_hash').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    status: text('status').notNull(),
+    partial: boolean('partial').notNull().default(false),
+    playwrightVersion: text('playwright_version'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull().default(0),
+    total: integer('total').notNull().default(0),
+    expected: integer('expected').notNull().default(0),
+    unexpected: integer('unexpected').notNull().default(0),
+    flaky: integer('flaky').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    /** Run-level errors (globalSetup failures, max-failures), ANSI stripped. */
+    errors: jsonb('errors').$type<string[]>().notNull().default([]),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('run_parts_run_shard_idx').on(t.runId, t.shard),
+    uniqueIndex('run_parts_content_idx').on(t.projectId, t.contentHash),
+    uniqueIndex('run_parts_idempotency_idx')
+      .on(t.projectId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+  ],
+);
+
+/** Test identities: (project, Playwright project name, file, title path), stored once. */
+export const tests = pgTable(
+  'tests',
+  {
+    id: id(),
+    projectId: projectId(),
+    /** SHA-256 of the identity tuple; unique per project. */
+    identityHash: text('identity_hash').notNull(),
+    projectName: text('project_name').notNull(),
+    file: text('file').notNull(),
+    title: text('title').notNull(),
+    titlePath: text('title_path').array().notNull(),
+    playwrightId: text('playwright_id'),
+    line: integer('line'),
+    column: integer('column'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('tests_identity_idx').on(t.projectId, t.identityHash)],
+);
+
+/**
+ * One row per test per run part (retries collapsed, attempts counted). Range-partitioned by month
+ * on `created_at` (the run's start time from the report) by the hand-written migration
+ * 0001_partition_test_results.sql, which also owns this table's indexes.
+ */
+export const testResults = pgTable(
+  'test_results',
+  {
+    projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
+    runId: bigint('run_id', { mode: 'bigint' }).notNull(),
+    partId: bigint('part_id', { mode: 'bigint' }).notNull(),
+    testId: bigint('test_id', { mode: 'bigint' }).notNull(),
+    /** nth run of the same test in one part (`--repeat-each`, or duplicates in merged reports). */
+    repeatIndex: smallint('repeat_index').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    outcome: outcome('outcome').notNull(),
+    expectedStatus: text('expected_status').notNull(),
+    /** Executions of this test in the run: 1 + retries. */
+    attempts: smallint('attempts').notNull(),
+    /** Status of the last attempt (passed, failed, timedOut, skipped, interrupted). */
+    finalStatus: text('final_status'),
+    durationMs: integer('duration_ms').notNull(),
+    /** Time spent on attempts that did not end as expected: the CI time a flaky test wastes. */
+    failedDurationMs: integer('failed_duration_ms').notNull().default(0),
+    errorMessage: text('error_message'),
+    errorSignature: text('error_signature'),
+    /** Per-attempt statuses, errors and annotations; null for a plain single-attempt result. */
+    details: jsonb('details'),
+  },
+  (t) => [primaryKey({ columns: [t.testId, t.createdAt, t.runId, t.partId, t.repeatIndex] })],
+);
+
+/*
+ * Flakiness aggregates (DESIGN.md §4), maintained incrementally at ingest from the rows of the part
+ * being stored, so reads never scan raw history and an upload's cost does not grow with it.
+ * Counts follow the model: `runs` = non-skipped results of runs not excluded by the mass-failure
+ * guard; `flaky_runs` = outcome flaky; `failed_runs` = outcome unexpected; `commit_flakes` = commits
+ * that became flaky (a passing and an unexpected result) on that day.
+ */
+const statCounters = () => ({
+  runs: integer('runs').notNull().default(0),
+  expectedRuns: integer('expected_runs').notNull().default(0),
+  flakyRuns: integer('flaky_runs').notNull().default(0),
+  failedRuns: integer('failed_runs').notNull().default(0),
+  skippedRuns: integer('skipped_runs').notNull().default(0),
+  commitFlakes: integer('commit_flakes').notNull().default(0),
+  durationMs: bigint('duration_ms', { mode: 'number' }).notNull().default(0),
+  /** CI time spent on failed attempts of flaky results. */
+  wastedMs: bigint('wasted_ms', { mode: 'number' }).notNull().default(0),
+});
+
+/** Per test, per day (UTC, of the run's start), per branch ('' when none). */
+export const testDailyStats = pgTable(
+  'test_daily_stats',
+  {
+    projectId: projectId(),
+    testId: bigint('test_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => tests.id, { onDelete: 'cascade' }),
+    day: date('day').notNull(),
+    branch: text('branch').notNull().default(''),
+    ...statCounters(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.testId, t.day, t.branch] }),
+    index('test_daily_stats_project_day_idx').on(t.projectId, t.day),
+  ],
+);
+
+/** Per project, per day, per branch: the trend series, and window totals without a test scan. */
+export const projectDailyStats = pgTable(
+  'project_daily_stats',
+  {
+    projectId: projectId(),
+    day: date('day').notNull(),
+    branch: text('branch').notNull().default(''),
+    ...statCounters(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.day, t.branch] })],
+);
+
+/** Per test, per commit: whether one commit saw the test both pass and fail. */
+export const testCommitStats = pgTable(
+  'test_commit_stats',
+  {
+    projectId: projectId(),
+    testId: bigint('test_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => tests.id, { onDelete: 'cascade' }),
+    commit: text('commit').notNull(),
+    passes: integer('passes').notNull().default(0),
+    fails: integer('fails').notNull().default(0),
+    /** Day (and branch) on which the commit first had both; counted in commit_flakes there. */
+    flakedDay: date('flaked_day'),
+    flakedBranch: text('flaked_branch'),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.testId, t.commit] })],
+);
+
+/**
+ * Per test: its flaky state, and its counters over the project's current default window
+ * (FLAKE_WINDOW_DAYS, all branches), so the default flaky-tests page is an index range scan.
+ */
+export const testStats = pgTable(
+  'test_stats',
+  {
+    testId: bigint('test_id', { mode: 'bigint' })
+      .primaryKey()
+      .references(() => tests.id, { onDelete: 'cascade' }),
+    projectId: projectId(),
+    /** null: never flaky; 'active' or 'resolved'. */
+    status: text('status', { enum: ['active', 'resolved'] }),
+    firstDetectedAt: timestamp('first_detected_at', { withTimezone: true }),
+    lastFlakyAt: timestamp('last_flaky_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** Consecutive non-flaky, non-failed results (skips leave it unchanged). */
+    cleanStreak: integer('clean_streak').notNull().default(0),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    ...statCounters(),
+    /** (flaky_runs + commit_flakes) / runs over the window; 0 when runs = 0. */
+    flakeRate: doublePrecision('flake_rate').notNull().default(0),
+  },
+  (t) => [
+    index('test_stats_rate_idx').on(t.projectId, t.status, t.flakeRate.desc(), t.testId),
+    index('test_stats_seen_idx').on(t.projectId, t.status, t.lastSeenAt.desc(), t.testId),
+  ],
+);
+
+/** Per project: which days test_stats' window counters cover, and project-wide counts. */
+export const projectWindows = pgTable('project_windows', {
+  projectId: bigint('project_id', { mode: 'bigint' })
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  windowDays: integer('window_days').notNull(),
+  /** First day counted in test_stats' counters. */
+  startDay: date('start_day').notNull(),
+  activeFlaky: integer('active_flaky').notNull().default(0),
+});

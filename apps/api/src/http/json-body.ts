@@ -1,0 +1,28 @@
+import type { Context } from 'hono';
+import { ApiError } from '../errors.ts';
+import { readBody } from './body.ts';
+
+/**
+ * Reads a JSON request body (1 MB limit by default). With `optional`, an empty body reads as `{}`
+ * (e.g. a rotation without options).
+ */
+export async function readJson(c: Context, options: { optional?: boolean } = {}): Promise<unknown> {
+  const limit = (c.get('deps') as { config: { BODY_MAX_BYTES: number } }).config.BODY_MAX_BYTES;
+  const declared = c.req.header('content-length');
+  const hasBody = (declared !== undefined && declared !== '0') || (declared === undefined && c.req.raw.body);
+  if (!hasBody) {
+    if (options.optional) return {};
+    throw new ApiError('bad_request', 'A JSON body is required');
+  }
+  const contentType = (c.req.header('content-type') ?? '').toLowerCase();
+  if (!/^application\/([\w.+-]+\+)?json\b/.test(contentType)) {
+    throw new ApiError('unsupported_media_type', 'Send the body as application/json');
+  }
+  const bytes = await readBody(c, limit);
+  if (bytes.byteLength === 0 && options.optional) return {};
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    throw new ApiError('invalid_json', `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}

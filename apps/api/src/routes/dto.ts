@@ -1,0 +1,83 @@
+import type { RunPartRow, RunResultRow, RunRow } from '../db/queries/runs.ts';
+
+/** API shapes: camelCase, string ids, ISO 8601 UTC times. */
+export function toRunDto(run: RunRow, publicUrl: string) {
+  return {
+    id: run.id,
+    projectId: run.projectId,
+    status: run.status,
+    source: run.source,
+    branch: run.branch,
+    commit: run.commit,
+    pipeline: run.pipeline,
+    job: run.job || null,
+    ciProvider: run.ciProvider,
+    repository: run.repository,
+    pr: run.pr,
+    runUrl: run.runUrl,
+    environment: run.environment,
+    runName: run.runName,
+    playwrightVersion: run.playwrightVersion,
+    startedAt: run.startedAt.toISOString(),
+    durationMs: run.durationMs,
+    totals: {
+      total: run.total,
+      expected: run.expected,
+      unexpected: run.unexpected,
+      flaky: run.flaky,
+      skipped: run.skipped,
+    },
+    parts: run.partCount,
+    excludedFromStats: run.excludedFromStats,
+    createdAt: run.createdAt.toISOString(),
+    updatedAt: run.updatedAt.toISOString(),
+    url: runUrl(publicUrl, run),
+  };
+}
+
+export function runUrl(publicUrl: string, run: { projectId: string; id: string }): string {
+  return `${publicUrl}/projects/${run.projectId}/runs/${run.id}`;
+}
+
+export function toRunPartDto(part: RunPartRow) {
+  return {
+    id: part.id,
+    shard: part.shard || null,
+    status: part.status,
+    partial: part.partial,
+    startedAt: part.startedAt.toISOString(),
+    durationMs: part.durationMs,
+    totals: {
+      total: part.total,
+      expected: part.expected,
+      unexpected: part.unexpected,
+      flaky: part.flaky,
+      skipped: part.skipped,
+    },
+    errors: part.errors,
+    uploadedAt: part.createdAt.toISOString(),
+  };
+}
+
+export function toRunResultDto(result: RunResultRow) {
+  const details = (result.details ?? {}) as { attempts?: unknown; annotations?: unknown };
+  return {
+    testId: result.testId,
+    title: result.title,
+    titlePath: result.titlePath,
+    file: result.file,
+    projectName: result.projectName,
+    repeatIndex: result.repeatIndex,
+    outcome: result.outcome,
+    expectedStatus: result.expectedStatus,
+    attempts: result.attempts,
+    finalStatus: result.finalStatus,
+    durationMs: result.durationMs,
+    failedDurationMs: result.failedDurationMs,
+    error: result.errorMessage
+      ? { message: result.errorMessage, signature: result.errorSignature }
+      : null,
+    attemptDetails: details.attempts ?? null,
+    annotations: details.annotations ?? [],
+  };
+}

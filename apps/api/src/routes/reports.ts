@@ -1,0 +1,77 @@
+import { Hono } from 'hono';
+import { playwrightReportSchema } from '@flackyness/shared/playwright-report';
+import { requireProjectToken, sha256Hex } from '../http/auth.ts';
+import { readUpload } from '../http/read-upload.ts';
+import type { AppEnv } from '../http/types.ts';
+import { validate } from '../http/validate.ts';
+import { ApiError, zodIssues } from '../errors.ts';
+import { findProject } from '../db/queries/projects.ts';
+import { getRun } from '../db/queries/runs.ts';
+import { ingestReport } from '../ingest/ingest-report.ts';
+import { normalizeReport } from '../ingest/normalize-report.ts';
+import { uploadMetadataSchema } from '../ingest/upload-metadata.ts';
+import { toRunDto } from './dto.ts';
+
+export const reportRoutes = new Hono<AppEnv>();
+
+reportRoutes.post('/', requireProjectToken(), async (c) => {
+  const { config, database } = c.get('deps');
+  const principal = c.get('principal');
+  if (principal.kind !== 'project') throw new ApiError('forbidden', 'This endpoint needs a project token');
+
+  const upload = await readUpload(c, config.REPORT_MAX_BYTES);
+  const meta = validate(uploadMetadataSchema, upload.fields, 'upload metadata');
+  if (meta.project !== undefined) {
+    const named = await findProject(database.sql, meta.project);
+    if (named?.id !== principal.projectId) {
+      throw new ApiError('forbidden', `The token does not belong to project "${meta.project}"`);
+    }
+  }
+  const idempotencyKey = c.req.header('idempotency-key')?.trim() || undefined;
+  if (idempotencyKey !== undefined && idempotencyKey.length > 255) {
+    throw new ApiError('validation_failed', 'Idempotency-Key is too long', [
+      { path: 'Idempotency-Key', message: 'must be at most 255 characters' },
+    ]);
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(upload.report).toString('utf8'));
+  } catch (error) {
+    throw new ApiError('invalid_json', `The report is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = playwrightReportSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ApiError(
+      'invalid_report',
+      'The body is not a Playwright JSON report (expected an object with "config" and "suites", as written by --reporter=json)',
+      zodIssues(parsed.error.issues),
+    );
+  }
+  const report = normalizeReport(parsed.data, { partial: meta.partial ?? false });
+
+  const outcome = await ingestReport(database.sql, {
+    projectId: principal.projectId,
+    report,
+    meta,
+    contentHash: sha256Hex(upload.report),
+    idempotencyKey,
+    massFailureRatio: config.MASS_FAILURE_RATIO,
+  });
+  const run = await getRun(database.sql, outcome.runId);
+  if (!run) throw new Error(`run ${outcome.runId} vanished after ingest`);
+  const dto = toRunDto(run, config.publicUrl);
+  return c.json(
+    {
+      run: dto,
+      flaky: {
+        inRun: outcome.testIdsByOutcome.get('flaky') ?? [],
+        newlyDetected: [] as string[],
+        activeCount: 0,
+      },
+      quarantine: { allFailuresQuarantined: false },
+      url: dto.url,
+    },
+    outcome.created ? 201 : 200,
+  );
+});

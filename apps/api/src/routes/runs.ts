@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { assertCanRead, requireViewer } from '../http/auth.ts';
+import { decodeCursor, page } from '../http/pagination.ts';
+import type { AppEnv } from '../http/types.ts';
+import { validate } from '../http/validate.ts';
+import { ApiError } from '../errors.ts';
+import { getRun, listRunParts, listRunResults, listRuns } from '../db/queries/runs.ts';
+import { toRunDto, toRunPartDto, toRunResultDto } from './dto.ts';
+import { readableProject } from './project-param.ts';
+
+export const runRoutes = new Hono<AppEnv>();
+
+const runStatuses = ['passed', 'failed', 'interrupted', 'timedout', 'running', 'cancelled'] as const;
+
+const listRunsQuery = z.strictObject({
+  source: z.enum(['upload', 'live']).optional(),
+  branch: z.string().min(1).max(255).optional(),
+  status: z.enum(runStatuses).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+const runCursor = z.tuple([z.iso.datetime(), z.string().regex(/^\d{1,18}$/)]);
+
+runRoutes.get('/projects/:project/runs', requireViewer(), async (c) => {
+  const { database, config } = c.get('deps');
+  const project = await readableProject(c);
+  const query = validate(listRunsQuery, c.req.query(), 'query parameters');
+  const after = decodeCursor(query.cursor, runCursor);
+  const rows = await listRuns(database.sql, project.id, {
+    ...query,
+    after: after && { startedAt: after[0], id: after[1] },
+  });
+  return c.json(
+    page(
+      rows,
+      query.limit,
+      (run) => toRunDto(run, config.publicUrl),
+      (run) => [run.startedAt.toISOString(), run.id],
+    ),
+  );
+});
+
+runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
+  const { database, config } = c.get('deps');
+  const runId = c.req.param('runId');
+  const run = await getRun(database.sql, runId);
+  if (!run) throw new ApiError('not_found', `Run "${runId}" not found`);
+  assertCanRead(c.get('principal'), run.projectId, `Run "${runId}"`);
+  const [parts, results] = await Promise.all([
+    listRunParts(database.sql, run.id),
+    listRunResults(database.sql, run.projectId, run.id),
+  ]);
+  return c.json({
+    run: toRunDto(run, config.publicUrl),
+    parts: parts.map(toRunPartDto),
+    results: results.map(toRunResultDto),
+  });
+});

@@ -1,0 +1,76 @@
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { resolveAdminToken } from './admin-token.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createPartitionsAhead } from './db/partitions.ts';
+import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
+import { createLogger } from './logger.ts';
+
+/** Starts things: config, database, HTTP listener, jobs, graceful shutdown. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const adminToken = resolveAdminToken(config);
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: join(config.DATA_DIR, 'pglite'),
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  await runMigrations(database);
+  await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
+  const stopMaintenance = startPartitionMaintenance(database.sql, {
+    aheadMonths: config.PARTITIONS_AHEAD_MONTHS,
+    retentionMonths: config.RETENTION_MONTHS,
+    logger,
+  });
+
+  const app = createApp({ config, database, logger, adminToken: adminToken.token, startedAt: new Date() });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    logger.info({ port: info.port, database: database.mode }, 'listening');
+    const lines = [
+      '',
+      `  Flackyness is running at ${config.publicUrl}`,
+      `  Database: ${database.mode === 'embedded' ? `embedded PostgreSQL in ${resolve(config.DATA_DIR)}` : 'PostgreSQL (DATABASE_URL)'}`,
+    ];
+    if (adminToken.generated) {
+      lines.push(
+        `  Admin token (shown once, kept in ${adminToken.file}):`,
+        `    ${adminToken.token}`,
+      );
+    } else if (adminToken.file) {
+      lines.push(`  Admin token: in ${adminToken.file}`);
+    } else {
+      lines.push('  Admin token: the ADMIN_TOKEN you set');
+    }
+    lines.push(
+      `  Create a project: curl -X POST ${config.publicUrl}/api/v1/admin/projects -H "Authorization: Bearer <admin token>" -H "Content-Type: application/json" -d '{"name":"My app"}'`,
+      '',
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    stopMaintenance();
+    await new Promise<void>((done) => server.close(() => done()));
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Flackyness failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

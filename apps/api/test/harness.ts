@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { createApp } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { openDatabase, type Database } from '../src/db/client.ts';
+import { runMigrations } from '../src/db/migrate.ts';
+import { createPartitionsAhead } from '../src/db/partitions.ts';
+import { createLogger } from '../src/logger.ts';
+import { adminDatabaseUrl, databaseUrlFor } from './postgres-url.ts';
+
+export type DbMode = 'embedded' | 'postgres';
+
+export const dbMode: DbMode = process.env.FLK_TEST_DB === 'postgres' ? 'postgres' : 'embedded';
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  database: Database;
+  config: Config;
+  adminToken: string;
+  /** Sends a request through the real app (no network). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Embedded mode: persist here (for restart tests); default in memory. */
+  dataDir?: string;
+  /** PostgreSQL mode: use this database instead of the shared test database. */
+  databaseUrl?: string;
+  env?: Record<string, string>;
+}
+
+/** Builds the real app on a real database of the mode this test project runs in. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const adminToken = `admin_${randomBytes(16).toString('hex')}`;
+  const url = dbMode === 'postgres' ? (options.databaseUrl ?? inject('postgresUrl')) : undefined;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: 'silent',
+    LOG_REQUESTS: 'false',
+    PUBLIC_URL: 'http://flackyness.test',
+    ...(url ? { DATABASE_URL: url } : {}),
+    ...options.env,
+  });
+  const database = await openDatabase({ url, dataDir: options.dataDir ?? null, poolSize: 4 });
+  await runMigrations(database);
+  await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
+  const app = createApp({
+    config,
+    database,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    adminToken,
+    startedAt: new Date(),
+  });
+  return {
+    app,
+    database,
+    config,
+    adminToken,
+    request: async (path, init) => app.request(path, init),
+    close: () => database.close(),
+  };
+}
+
+/**
+ * PostgreSQL mode: a database of its own for a test that changes shared state (retention drops
+ * partitions). Returns its URL and a function that drops it.
+ */
+export async function createIsolatedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `flackyness_iso_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminDatabaseUrl(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  return {
+    url: databaseUrlFor(name),
+    async drop() {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export function adminHeaders(t: TestApp, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${t.adminToken}`, ...extra };
+}
+
+export async function createProject(
+  t: TestApp,
+  name = `Project ${randomBytes(4).toString('hex')}`,
+): Promise<{ project: { id: string; slug: string; name: string }; token: string }> {
+  const response = await t.request('/api/v1/admin/projects', {
+    method: 'POST',
+    headers: adminHeaders(t, { 'content-type': 'application/json' }),
+    body: JSON.stringify({ name }),
+  });
+  if (response.status !== 201) throw new Error(`createProject: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<{ project: { id: string; slug: string; name: string }; token: string }>;
+}
+
+export interface UploadOptions {
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+}
+
+/** Uploads a report as a JSON body with metadata in the query string. */
+export async function uploadReport(
+  t: TestApp,
+  token: string,
+  report: unknown,
+  options: UploadOptions = {},
+): Promise<Response> {
+  const query = new URLSearchParams(options.query ?? {}).toString();
+  return t.request(`/api/v1/reports${query ? `?${query}` : ''}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...options.headers },
+    body: typeof report === 'string' || report instanceof Uint8Array ? report : JSON.stringify(report),
+  });
+}
