@@ -4,10 +4,15 @@ import { secureHeaders } from 'hono/secure-headers';
 import { renderError, renderNotFound } from './http/errors.ts';
 import type { AppDeps, AppEnv } from './http/types.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { errorRoutes } from './routes/errors.ts';
+import { flakyTestRoutes } from './routes/flaky-tests.ts';
 import { healthRoutes } from './routes/health.ts';
+import { projectStatsRoutes } from './routes/project-stats.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { quarantineRoutes } from './routes/quarantine.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
+import { testRoutes } from './routes/tests.ts';
 
 /** Builds the HTTP app from resolved dependencies; no I/O happens here. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -50,6 +55,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1/reports', reportRoutes);
   app.route('/api/v1', projectRoutes);
   app.route('/api/v1', runRoutes);
+  app.route('/api/v1', flakyTestRoutes);
+  app.route('/api/v1', projectStatsRoutes);
+  app.route('/api/v1', testRoutes);
+  app.route('/api/v1', errorRoutes);
+  app.route('/api/v1', quarantineRoutes);
 
   app.notFound(renderNotFound);
   app.onError(renderError);

@@ -56,3 +56,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
   };
 }
+
+/** A JSON parameter (sent once as jsonb, e.g. for jsonb_to_recordset over a whole batch). */
+export function jsonParam(sql: Sql | TxSql, value: unknown): postgres.Parameter {
+  return sql.json(value as postgres.JSONValue);
+}

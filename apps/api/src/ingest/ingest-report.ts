@@ -1,16 +1,26 @@
-import type { Sql } from '../db/client.ts';
+import type { Sql, TxSql } from '../db/client.ts';
 import { ensurePartitions, monthStart } from '../db/partitions.ts';
 import {
   deletePart,
   findDuplicatePart,
   findPartByShard,
   insertPart,
+  listOtherParts,
 } from '../db/queries/run-parts.ts';
 import { insertResults } from '../db/queries/results.ts';
-import { lockRunForUpload, refreshRunFromParts } from '../db/queries/runs.ts';
+import { lockRunForUpload, refreshRunFromParts, type LockedRun } from '../db/queries/runs.ts';
 import { upsertTests } from '../db/queries/tests.ts';
+import { applyPartCounters } from '../flakiness/counters.ts';
+import { updateFlakyStates } from '../flakiness/flaky-state.ts';
+import type { ModelConfig } from '../flakiness/model.ts';
+import { lockProjectWindow } from '../flakiness/window.ts';
 import type { NormalizedReport } from './types.ts';
 import { splitParallelJob, type UploadMetadata } from './upload-metadata.ts';
+
+export interface IngestSettings extends ModelConfig {
+  windowDays: number;
+  massFailureRatio: number;
+}
 
 export interface IngestInput {
   projectId: string;
@@ -19,7 +29,7 @@ export interface IngestInput {
   /** SHA-256 of the report bytes. */
   contentHash: string;
   idempotencyKey?: string | undefined;
-  massFailureRatio: number;
+  settings: IngestSettings;
   /** Used as the run's start when the report has none (a run aborted before any test). */
   receivedAt?: Date;
 }
@@ -28,8 +38,8 @@ export interface IngestOutcome {
   runId: string;
   /** false when this report was stored before: nothing changed. */
   created: boolean;
-  /** Test ids of this upload's results, by outcome. */
-  testIdsByOutcome: Map<string, string[]>;
+  /** Tests this upload made flaky (active). */
+  newlyDetected: string[];
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -43,14 +53,16 @@ class DuplicateUpload extends Error {
 
 /**
  * Stores one uploaded report as a part of its run, in one transaction: the run is found by
- * (project, pipeline, job) or created, the part replaces an earlier upload of the same shard, and
- * the run's totals are recomputed from its parts. The same report (or Idempotency-Key) again
- * changes nothing and returns the run it went into.
+ * (project, pipeline, job) or created, the part replaces an earlier upload of the same shard, the
+ * run's totals are recomputed from its parts, and the flakiness counters and states of the tests in
+ * the part are brought up to date. The same report (or Idempotency-Key) again changes nothing and
+ * returns the run it went into.
  */
 export async function ingestReport(sql: Sql, input: IngestInput): Promise<IngestOutcome> {
   const { projectId, report } = input;
+  const unchanged = (runId: string): IngestOutcome => ({ runId, created: false, newlyDetected: [] });
   const existing = await findDuplicatePart(sql, projectId, input.contentHash, input.idempotencyKey);
-  if (existing) return { runId: existing.runId, created: false, testIdsByOutcome: new Map() };
+  if (existing) return unchanged(existing.runId);
 
   const { job, shard: jobShard } = splitParallelJob(input.meta.job);
   const shard =
@@ -58,28 +70,36 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     (report.shard ? `${report.shard.current}/${report.shard.total}` : undefined) ??
     jobShard ??
     '';
-  const startedAt = report.startedAt
-    ? new Date(report.startedAt)
-    : (input.receivedAt ?? new Date());
+  const startedAt = report.startedAt ? new Date(report.startedAt) : (input.receivedAt ?? new Date());
 
   try {
     return await sql.begin(async (tx) => {
-      const runId = await lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt);
-      // Checked again under the run's lock: an identical upload may have committed meanwhile.
-      const duplicate = await findDuplicatePart(
-        tx,
-        projectId,
-        input.contentHash,
-        input.idempotencyKey,
-      );
+      // Lock order for every upload: project window, then run.
+      const windowStart = await lockProjectWindow(tx, projectId, input.settings.windowDays);
+      const run = await lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt);
+      // Checked again under the locks: an identical upload may have committed meanwhile.
+      const duplicate = await findDuplicatePart(tx, projectId, input.contentHash, input.idempotencyKey);
       if (duplicate) throw new DuplicateUpload(duplicate.runId);
 
-      const previous = await findPartByShard(tx, runId, shard);
-      if (previous) await deletePart(tx, previous);
+      const partRef = (id: string, createdAt: Date) => ({
+        projectId,
+        runId: run.id,
+        partId: id,
+        createdAt,
+        branch: run.branch,
+        commit: run.commit,
+      });
+      const previous = await findPartByShard(tx, run.id, shard);
+      if (previous) {
+        if (!run.excludedFromStats) {
+          await applyPartCounters(tx, partRef(previous.id, previous.startedAt), -1, windowStart);
+        }
+        await deletePart(tx, previous);
+      }
 
       const partId = await insertPart(tx, {
         projectId,
-        runId,
+        runId: run.id,
         shard,
         contentHash: input.contentHash,
         idempotencyKey: input.idempotencyKey,
@@ -90,45 +110,60 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       await ensurePartitions(tx, [monthStart(startedAt)]);
       await insertResults(tx, {
         projectId,
-        runId,
+        runId: run.id,
         partId,
         createdAt: startedAt,
         results: report.results,
         testIds,
       });
-      await refreshRunFromParts(tx, runId, input.massFailureRatio);
+      const { excludedFromStats } = await refreshRunFromParts(tx, run.id, input.settings.massFailureRatio);
+      await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, partRef);
 
-      const byOutcome = new Map<string, Set<string>>();
-      for (const result of report.results) {
-        const ids = byOutcome.get(result.outcome) ?? new Set<string>();
-        ids.add(testIds.get(result.identityHash) as string);
-        byOutcome.set(result.outcome, ids);
-      }
-      const testIdsByOutcome = new Map([...byOutcome].map(([k, ids]) => [k, [...ids]]));
-      return { runId, created: true, testIdsByOutcome };
+      // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
+      if (excludedFromStats) return { runId: run.id, created: true, newlyDetected: [] };
+      const commitChanges = await applyPartCounters(tx, partRef(partId, startedAt), 1, windowStart);
+      const { newlyDetected } = await updateFlakyStates(tx, {
+        projectId,
+        at: startedAt,
+        results: report.results.map((r) => ({
+          testId: testIds.get(r.identityHash) as string,
+          outcome: r.outcome,
+          repeatIndex: r.repeatIndex,
+        })),
+        commitFlakeTestIds: new Set(commitChanges.filter((c) => c.change === 1).map((c) => c.testId)),
+        config: input.settings,
+      });
+      return { runId: run.id, created: true, newlyDetected };
     });
   } catch (error) {
-    if (error instanceof DuplicateUpload) {
-      return { runId: error.runId, created: false, testIdsByOutcome: new Map() };
-    }
+    if (error instanceof DuplicateUpload) return unchanged(error.runId);
     if (isUniqueViolation(error)) {
       // Two identical uploads raced past the first check; the other one won.
-      const winner = await findDuplicatePart(
-        sql,
-        projectId,
-        input.contentHash,
-        input.idempotencyKey,
-      );
-      if (winner) return { runId: winner.runId, created: false, testIdsByOutcome: new Map() };
+      const winner = await findDuplicatePart(sql, projectId, input.contentHash, input.idempotencyKey);
+      if (winner) return unchanged(winner.runId);
     }
     throw error;
   }
 }
 
+/**
+ * When this part tips the run over (or back under) the mass-failure guard, the run's other parts
+ * leave (or rejoin) the statistics with it.
+ */
+async function recountOtherParts(
+  tx: TxSql,
+  run: LockedRun,
+  newPartId: string,
+  excludedNow: boolean,
+  windowStart: string,
+  partRef: (id: string, createdAt: Date) => Parameters<typeof applyPartCounters>[1],
+): Promise<void> {
+  if (excludedNow === run.excludedFromStats) return;
+  for (const other of await listOtherParts(tx, run.id, newPartId)) {
+    await applyPartCounters(tx, partRef(other.id, other.startedAt), excludedNow ? -1 : 1, windowStart);
+  }
+}
+
 function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: string }).code === UNIQUE_VIOLATION
-  );
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === UNIQUE_VIOLATION;
 }

@@ -6,6 +6,7 @@ import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError, zodIssues } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
+import { readRunFlakiness } from '../db/queries/run-flakiness.ts';
 import { getRun } from '../db/queries/runs.ts';
 import { ingestReport } from '../ingest/ingest-report.ts';
 import { normalizeReport } from '../ingest/normalize-report.ts';
@@ -56,20 +57,28 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     meta,
     contentHash: sha256Hex(upload.report),
     idempotencyKey,
-    massFailureRatio: config.MASS_FAILURE_RATIO,
+    settings: {
+      windowDays: config.FLAKE_WINDOW_DAYS,
+      threshold: config.FLAKE_THRESHOLD,
+      resolveAfterRuns: config.RESOLVE_AFTER_RUNS,
+      massFailureRatio: config.MASS_FAILURE_RATIO,
+    },
   });
-  const run = await getRun(database.sql, outcome.runId);
+  const [run, flakiness] = await Promise.all([
+    getRun(database.sql, outcome.runId),
+    readRunFlakiness(database.sql, principal.projectId, outcome.runId),
+  ]);
   if (!run) throw new Error(`run ${outcome.runId} vanished after ingest`);
   const dto = toRunDto(run, config.publicUrl);
   return c.json(
     {
       run: dto,
       flaky: {
-        inRun: outcome.testIdsByOutcome.get('flaky') ?? [],
-        newlyDetected: [] as string[],
-        activeCount: 0,
+        inRun: flakiness.inRun,
+        newlyDetected: outcome.newlyDetected,
+        activeCount: flakiness.activeCount,
       },
-      quarantine: { allFailuresQuarantined: false },
+      quarantine: { allFailuresQuarantined: flakiness.allFailuresQuarantined },
       url: dto.url,
     },
     outcome.created ? 201 : 200,

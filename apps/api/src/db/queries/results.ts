@@ -1,4 +1,4 @@
-import type { TxSql } from '../client.ts';
+import { jsonParam, type TxSql } from '../client.ts';
 import type { NormalizedResult } from '../../ingest/types.ts';
 
 /** Inserts a part's results in one statement (one JSON parameter, no per-row round trips). */
@@ -29,7 +29,8 @@ export async function insertResults(
       d: r.durationMs,
       fd: r.failedDurationMs,
       em: r.error?.message ?? null,
-      sg: r.error?.signature ?? null,
+      // Failures are grouped by signature; an expected failure (test.fail()) is not one.
+      sg: r.outcome === 'unexpected' || r.outcome === 'flaky' ? (r.error?.signature ?? null) : null,
       dt: details,
     };
   });
@@ -39,7 +40,7 @@ export async function insertResults(
       attempts, final_status, duration_ms, failed_duration_ms, error_message, error_signature, details)
     select ${values.projectId}, ${values.runId}, ${values.partId}, r.t, r.ri, ${values.createdAt},
       r.o::outcome, r.es, r.a, r.fs, r.d, r.fd, r.em, r.sg, r.dt
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+    from jsonb_to_recordset(${jsonParam(tx, rows)}) as r(
       t bigint, ri smallint, o text, es text, a smallint, fs text, d int, fd int, em text, sg text,
       dt jsonb)`;
 }

@@ -68,3 +68,12 @@ export async function insertPart(
     returning id`;
   return (row as { id: string }).id;
 }
+
+export async function listOtherParts(
+  tx: TxSql,
+  runId: string,
+  exceptPartId: string,
+): Promise<{ id: string; startedAt: Date }[]> {
+  return tx<{ id: string; startedAt: Date }[]>`
+    select id, started_at as "startedAt" from run_parts where run_id = ${runId} and id <> ${exceptPartId}`;
+}

@@ -51,10 +51,10 @@ export async function lockRunForUpload(
   projectId: string,
   meta: RunMetadata,
   startedAt: Date,
-): Promise<string> {
+): Promise<LockedRun> {
   const values = runInsertValues(tx, projectId, meta, startedAt);
   const [row] = meta.pipeline
-    ? await tx<{ id: string }[]>`
+    ? await tx<LockedRun[]>`
         insert into runs ${values}
         on conflict (project_id, pipeline, job) where pipeline is not null do update set
           branch = coalesce(excluded.branch, runs.branch),
@@ -66,10 +66,21 @@ export async function lockRunForUpload(
           environment = coalesce(excluded.environment, runs.environment),
           run_name = coalesce(excluded.run_name, runs.run_name),
           updated_at = now()
-        returning id`
-    : await tx<{ id: string }[]>`insert into runs ${values} returning id`;
-  return (row as { id: string }).id;
+        returning ${lockedRunColumns(tx)}`
+    : await tx<LockedRun[]>`insert into runs ${values} returning ${lockedRunColumns(tx)}`;
+  return row as LockedRun;
 }
+
+/** What ingest needs of the run it is adding a part to. */
+export interface LockedRun {
+  id: string;
+  branch: string | null;
+  commit: string | null;
+  excludedFromStats: boolean;
+}
+
+const lockedRunColumns = (tx: TxSql) =>
+  tx`id, branch, commit, excluded_from_stats as "excludedFromStats"`;
 
 function runInsertValues(tx: TxSql, projectId: string, meta: RunMetadata, startedAt: Date) {
   return tx({
@@ -99,8 +110,8 @@ export async function refreshRunFromParts(
   tx: TxSql,
   runId: string,
   massFailureRatio: number,
-): Promise<void> {
-  await tx`
+): Promise<{ excludedFromStats: boolean }> {
+  const [row] = await tx<{ excludedFromStats: boolean }[]>`
     with parts as (
       select
         min(started_at) as started_at,
@@ -124,11 +135,13 @@ export async function refreshRunFromParts(
         when parts.timedout then 'timedout'
         when parts.failed then 'failed'
         else 'passed' end,
-      excluded_from_stats = parts.unexpected > ${massFailureRatio} * (parts.total - parts.skipped)
+      excluded_from_stats = parts.unexpected > ${massFailureRatio}::float8 * (parts.total - parts.skipped)
         and parts.total - parts.skipped > 0,
       updated_at = now()
     from parts
-    where runs.id = ${runId}`;
+    where runs.id = ${runId}
+    returning excluded_from_stats as "excludedFromStats"`;
+  return row ?? { excludedFromStats: false };
 }
 
 export async function getRun(sql: Sql, runId: string): Promise<RunRow | undefined> {

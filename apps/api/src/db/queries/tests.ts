@@ -1,4 +1,4 @@
-import type { TxSql } from '../client.ts';
+import { jsonParam, type TxSql } from '../client.ts';
 import type { NormalizedResult } from '../../ingest/types.ts';
 
 /**
@@ -45,7 +45,7 @@ export async function upsertTests(
         "column", tags, first_seen_at, last_seen_at)
       select ${projectId}, r.identity_hash, r.project_name, r.file, r.title, r.title_path,
         r.playwright_id, r.line, r."column", r.tags, ${seenAt}, ${seenAt}
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+      from jsonb_to_recordset(${jsonParam(tx, rows)}) as r(
         identity_hash text, project_name text, file text, title text, title_path text[],
         playwright_id text, line int, "column" int, tags text[])
       on conflict (project_id, identity_hash) do nothing

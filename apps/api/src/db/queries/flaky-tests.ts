@@ -1,0 +1,148 @@
+import type { Sql } from '../client.ts';
+import type { Outcome } from '../../ingest/types.ts';
+
+/** 'all': ever detected flaky (active or resolved); 'any': every test, flaky or not. */
+export type FlakyStatusFilter = 'active' | 'resolved' | 'all' | 'any';
+export type FlakySort = 'flakeRate' | 'lastSeen' | 'title' | 'runs';
+
+export interface WindowSpec {
+  /** First day (UTC) of the window. */
+  startDay: string;
+  branch?: string | undefined;
+  /** The window and scope test_stats keeps counters for (default days, all branches). */
+  isDefault: boolean;
+}
+
+export interface FlakyTestRow {
+  testId: string;
+  title: string;
+  titlePath: string[];
+  file: string;
+  projectName: string;
+  status: 'active' | 'resolved' | null;
+  runs: number;
+  flakyRuns: number;
+  failedRuns: number;
+  commitFlakes: number;
+  flakeRate: number;
+  wastedMs: number;
+  durationMs: number;
+  firstDetectedAt: Date | null;
+  lastFlakyAt: Date | null;
+  resolvedAt: Date | null;
+  lastSeenAt: Date | null;
+  /** The value the page is sorted on, for the cursor. */
+  sortValue: string | number | null;
+}
+
+export interface FlakyTestQuery {
+  window: WindowSpec;
+  status: FlakyStatusFilter;
+  q?: string | undefined;
+  sort: FlakySort;
+  order: 'asc' | 'desc';
+  limit: number;
+  after?: { value: string | number | null; testId: string } | undefined;
+  /** Only these tests. */
+  testIds?: readonly string[] | undefined;
+}
+
+const sortExpression: Record<FlakySort, string> = {
+  flakeRate: 'c.flake_rate',
+  lastSeen: 'c.last_seen_at',
+  title: 'c.title',
+  runs: 'c.runs',
+};
+
+/**
+ * Tests that were ever detected flaky (status active or resolved), with their counters over the
+ * window. The default window reads test_stats' maintained counters (an index range scan for the
+ * default page); another window or a branch sums the daily aggregates of the flaky tests only.
+ */
+export async function listFlakyTests(sql: Sql, projectId: string, query: FlakyTestQuery): Promise<FlakyTestRow[]> {
+  const statuses = query.status === 'all' || query.status === 'any' ? ['active', 'resolved'] : [query.status];
+  const { window } = query;
+  const scope = sql`
+    s.project_id = ${projectId}
+    ${query.status === 'any' ? sql`` : sql`and s.status = any(${statuses}::text[])`}
+    ${query.testIds ? sql`and s.test_id = any(${query.testIds}::bigint[])` : sql``}`;
+  const counters = window.isDefault
+    ? sql`
+        select s.test_id, s.status, s.runs, s.flaky_runs, s.failed_runs, s.commit_flakes, s.flake_rate,
+          s.wasted_ms, s.duration_ms, s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at
+        from test_stats s
+        where ${scope}`
+    : sql`
+        select s.test_id, s.status, coalesce(d.runs, 0) as runs, coalesce(d.flaky_runs, 0) as flaky_runs,
+          coalesce(d.failed_runs, 0) as failed_runs, coalesce(d.commit_flakes, 0) as commit_flakes,
+          case when coalesce(d.runs, 0) > 0
+            then least(1.0, (d.flaky_runs + d.commit_flakes)::float8 / d.runs) else 0 end as flake_rate,
+          coalesce(d.wasted_ms, 0) as wasted_ms, coalesce(d.duration_ms, 0) as duration_ms,
+          s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at
+        from test_stats s
+        left join lateral (
+          select sum(runs)::int as runs, sum(flaky_runs)::int as flaky_runs, sum(failed_runs)::int as failed_runs,
+            sum(commit_flakes)::int as commit_flakes, sum(wasted_ms)::bigint as wasted_ms,
+            sum(duration_ms)::bigint as duration_ms
+          from test_daily_stats d
+          where d.project_id = ${projectId} and d.test_id = s.test_id and d.day >= ${window.startDay}::date
+            ${window.branch !== undefined ? sql`and d.branch = ${window.branch}` : sql``}
+        ) d on true
+        where ${scope}`;
+
+  const sortBy = sql.unsafe(sortExpression[query.sort]);
+  const direction = sql.unsafe(query.order === 'asc' ? 'asc' : 'desc');
+  const comparison = sql.unsafe(query.order === 'asc' ? '>' : '<');
+  const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
+  // Nulls (a test never seen in the window) sort last either way; the cursor carries them as null.
+  const keyset = query.after
+    ? query.after.value === null
+      ? sql`and ${sortBy} is null and c.test_id ${comparison} ${query.after.testId}::bigint`
+      : sql`and (${sortBy} is null or (${sortBy}, c.test_id) ${comparison} (${query.after.value}, ${query.after.testId}::bigint))`
+    : sql``;
+
+  return sql<FlakyTestRow[]>`
+    select c.test_id as "testId", c.title, c.title_path as "titlePath", c.file, c.project_name as "projectName",
+      c.status, c.runs, c.flaky_runs as "flakyRuns", c.failed_runs as "failedRuns",
+      c.commit_flakes as "commitFlakes", c.flake_rate as "flakeRate", c.wasted_ms::float8 as "wastedMs",
+      c.duration_ms::float8 as "durationMs", c.first_detected_at as "firstDetectedAt",
+      c.last_flaky_at as "lastFlakyAt", c.resolved_at as "resolvedAt", c.last_seen_at as "lastSeenAt",
+      ${sortBy} as "sortValue"
+    from (
+      select x.*, t.title, t.title_path, t.file, t.project_name
+      from (${counters}) x
+      join tests t on t.id = x.test_id and t.project_id = ${projectId}
+      ${pattern ? sql`where (t.title ilike ${pattern} or t.file ilike ${pattern} or array_to_string(t.title_path, ' ') ilike ${pattern})` : sql``}
+    ) c
+    where true ${keyset}
+    order by ${sortBy} ${direction} nulls last, c.test_id ${direction}
+    limit ${query.limit + 1}`;
+}
+
+export interface BranchOutcome {
+  testId: string;
+  branch: string;
+  outcome: Outcome;
+}
+
+/**
+ * The outcomes of the given tests in the window, per branch in run order: the input of flipRate.
+ * Bounded by the page (at most 100 tests), read through the (test_id, created_at) index.
+ */
+export async function listWindowOutcomes(
+  sql: Sql,
+  projectId: string,
+  testIds: readonly string[],
+  window: WindowSpec,
+): Promise<BranchOutcome[]> {
+  if (testIds.length === 0) return [];
+  return sql<BranchOutcome[]>`
+    select tr.test_id as "testId", coalesce(r.branch, '') as branch, tr.outcome
+    from test_results tr
+    join runs r on r.id = tr.run_id and r.project_id = ${projectId}
+    where tr.project_id = ${projectId} and tr.test_id = any(${testIds}::bigint[])
+      and tr.created_at >= ${window.startDay}::timestamptz
+      and not r.excluded_from_stats
+      ${window.branch !== undefined ? sql`and r.branch = ${window.branch}` : sql``}
+    order by tr.test_id, branch, tr.created_at, tr.run_id, tr.repeat_index`;
+}

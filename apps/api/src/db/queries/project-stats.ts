@@ -1,0 +1,50 @@
+import type { Sql } from '../client.ts';
+import type { WindowSpec } from './flaky-tests.ts';
+
+export interface DailyTrendRow {
+  day: string;
+  runs: number;
+  expectedRuns: number;
+  flakyRuns: number;
+  failedRuns: number;
+  skippedRuns: number;
+  commitFlakes: number;
+  wastedMs: number;
+  durationMs: number;
+}
+
+/** Per day of the window (days without results are absent), from the per-project daily rows. */
+export async function listDailyTrend(sql: Sql, projectId: string, window: WindowSpec): Promise<DailyTrendRow[]> {
+  return sql<DailyTrendRow[]>`
+    select day::text as day, sum(runs)::int as runs, sum(expected_runs)::int as "expectedRuns",
+      sum(flaky_runs)::int as "flakyRuns", sum(failed_runs)::int as "failedRuns",
+      sum(skipped_runs)::int as "skippedRuns", sum(commit_flakes)::int as "commitFlakes",
+      sum(wasted_ms)::float8 as "wastedMs", sum(duration_ms)::float8 as "durationMs"
+    from project_daily_stats
+    where project_id = ${projectId} and day >= ${window.startDay}::date
+      ${window.branch !== undefined ? sql`and branch = ${window.branch}` : sql``}
+    group by day order by day`;
+}
+
+export interface TestCounts {
+  /** Tests with at least one result (skipped included) in the window. */
+  totalTests: number;
+  activeFlaky: number;
+  /** Tests resolved in the last 7 days. */
+  fixedThisWeek: number;
+}
+
+export async function readTestCounts(sql: Sql, projectId: string, window: WindowSpec): Promise<TestCounts> {
+  const total = window.isDefault
+    ? sql`select count(*)::int from test_stats where project_id = ${projectId} and runs + skipped_runs > 0`
+    : sql`
+        select count(distinct test_id)::int from test_daily_stats
+        where project_id = ${projectId} and day >= ${window.startDay}::date and runs + skipped_runs > 0
+          ${window.branch !== undefined ? sql`and branch = ${window.branch}` : sql``}`;
+  const [row] = await sql<TestCounts[]>`
+    select (${total}) as "totalTests",
+      (select count(*)::int from test_stats where project_id = ${projectId} and status = 'active') as "activeFlaky",
+      (select count(*)::int from test_stats where project_id = ${projectId} and status = 'resolved'
+        and resolved_at >= now() - interval '7 days') as "fixedThisWeek"`;
+  return row ?? { totalTests: 0, activeFlaky: 0, fixedThisWeek: 0 };
+}

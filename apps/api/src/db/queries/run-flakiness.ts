@@ -1,0 +1,30 @@
+import type { Sql } from '../client.ts';
+
+export interface RunFlakiness {
+  /** Tests whose result in this run was flaky. */
+  inRun: string[];
+  /** Active flaky tests of the project now. */
+  activeCount: number;
+  /** Every unexpected result of the run belongs to a quarantined (active flaky) test, and the
+   *  run has no run-level error: CI may treat the run as green. */
+  allFailuresQuarantined: boolean;
+}
+
+export async function readRunFlakiness(sql: Sql, projectId: string, runId: string): Promise<RunFlakiness> {
+  const [row] = await sql<{ inRun: string[]; failures: number; quarantined: number; runErrors: number; activeCount: number }[]>`
+    select
+      coalesce(array_agg(distinct tr.test_id::text) filter (where tr.outcome = 'flaky'), '{}') as "inRun",
+      count(*) filter (where tr.outcome = 'unexpected')::int as failures,
+      count(*) filter (where tr.outcome = 'unexpected' and s.status = 'active')::int as quarantined,
+      (select count(*)::int from run_parts p where p.run_id = ${runId} and jsonb_array_length(p.errors) > 0) as "runErrors",
+      coalesce((select active_flaky from project_windows w where w.project_id = ${projectId}), 0) as "activeCount"
+    from test_results tr
+    left join test_stats s on s.test_id = tr.test_id
+    where tr.run_id = ${runId} and tr.project_id = ${projectId}`;
+  if (!row) return { inRun: [], activeCount: 0, allFailuresQuarantined: false };
+  return {
+    inRun: row.inRun.sort((a, b) => Number(a) - Number(b)),
+    activeCount: row.activeCount,
+    allFailuresQuarantined: row.runErrors === 0 && row.failures === row.quarantined,
+  };
+}

@@ -1,0 +1,78 @@
+import type { Sql } from '../client.ts';
+
+export interface TestRow {
+  id: string;
+  projectId: string;
+  projectName: string;
+  file: string;
+  title: string;
+  titlePath: string[];
+  playwrightId: string | null;
+  line: number | null;
+  column: number | null;
+  tags: string[];
+  firstSeenAt: Date;
+}
+
+export async function getTest(sql: Sql, testId: string): Promise<TestRow | undefined> {
+  if (!/^\d{1,18}$/.test(testId)) return undefined;
+  const [row] = await sql<TestRow[]>`
+    select id, project_id as "projectId", project_name as "projectName", file, title,
+      title_path as "titlePath", playwright_id as "playwrightId", line, "column", tags,
+      first_seen_at as "firstSeenAt"
+    from tests where id = ${testId}`;
+  return row;
+}
+
+export interface HistoryRow {
+  runId: string;
+  createdAt: Date;
+  repeatIndex: number;
+  outcome: string;
+  expectedStatus: string;
+  attempts: number;
+  finalStatus: string | null;
+  durationMs: number;
+  failedDurationMs: number;
+  errorMessage: string | null;
+  errorSignature: string | null;
+  details: unknown;
+  branch: string | null;
+  commit: string | null;
+  ciRunUrl: string | null;
+  runStatus: string;
+  excludedFromStats: boolean;
+}
+
+/** A test's results, newest first, through the (test_id, created_at) index; keyset-paginated. */
+export async function listTestHistory(
+  sql: Sql,
+  options: {
+    projectId: string;
+    testId: string;
+    since: string;
+    branch?: string | undefined;
+    limit: number;
+    after?: { createdAt: string; runId: string } | undefined;
+  },
+): Promise<HistoryRow[]> {
+  return sql<HistoryRow[]>`
+    select tr.run_id as "runId", tr.created_at as "createdAt", tr.repeat_index as "repeatIndex", tr.outcome,
+      tr.expected_status as "expectedStatus", tr.attempts, tr.final_status as "finalStatus",
+      tr.duration_ms as "durationMs", tr.failed_duration_ms as "failedDurationMs",
+      tr.error_message as "errorMessage", tr.error_signature as "errorSignature", tr.details,
+      r.branch, r.commit, r.run_url as "ciRunUrl", r.status as "runStatus",
+      r.excluded_from_stats as "excludedFromStats"
+    from test_results tr
+    join runs r on r.id = tr.run_id and r.project_id = ${options.projectId}
+    where tr.test_id = ${options.testId} and tr.project_id = ${options.projectId}
+      and tr.created_at >= ${options.since}::timestamptz
+      ${options.branch !== undefined ? sql`and r.branch = ${options.branch}` : sql``}
+      ${
+        options.after
+          ? sql`and (tr.created_at, tr.run_id) < (${options.after.createdAt}::timestamptz, ${options.after.runId}::bigint)`
+          : sql``
+      }
+    order by tr.created_at desc, tr.run_id desc, tr.repeat_index desc
+    limit ${options.limit + 1}`;
+}

@@ -1,0 +1,96 @@
+import { jsonParam, type TxSql } from '../db/client.ts';
+import type { Outcome } from '../ingest/types.ts';
+import { nextFlakyState, type FlakyState, type ModelConfig } from './model.ts';
+
+export interface StoredResult {
+  testId: string;
+  outcome: Outcome;
+  repeatIndex: number;
+}
+
+interface StateRow extends FlakyState {
+  testId: string;
+  runs: number;
+  flakyRuns: number;
+  failedRuns: number;
+  commitFlakes: number;
+}
+
+/**
+ * Moves each test of a stored part through the state model (model.ts), after its counters were
+ * applied. Reads and writes one row per test of the part. Returns the tests that became active.
+ */
+export async function updateFlakyStates(
+  tx: TxSql,
+  options: {
+    projectId: string;
+    at: Date;
+    results: readonly StoredResult[];
+    commitFlakeTestIds: ReadonlySet<string>;
+    config: ModelConfig;
+  },
+): Promise<{ newlyDetected: string[] }> {
+  const ordered = [...options.results].sort(
+    (a, b) => a.testId.localeCompare(b.testId) || a.repeatIndex - b.repeatIndex,
+  );
+  const ids = [...new Set(ordered.map((r) => r.testId))];
+  if (ids.length === 0) return { newlyDetected: [] };
+  const rows = await tx<StateRow[]>`
+    select test_id as "testId", status, first_detected_at as "firstDetectedAt",
+      last_flaky_at as "lastFlakyAt", resolved_at as "resolvedAt", clean_streak as "cleanStreak",
+      runs, flaky_runs as "flakyRuns", failed_runs as "failedRuns", commit_flakes as "commitFlakes"
+    from test_stats
+    where project_id = ${options.projectId} and test_id = any(${ids}::bigint[])`;
+  const byTest = new Map(rows.map((row) => [row.testId, row]));
+
+  const changed = new Map<string, FlakyState>();
+  const newlyDetected: string[] = [];
+  for (const result of ordered) {
+    const row = byTest.get(result.testId);
+    if (!row) continue;
+    const before = changed.get(result.testId) ?? row;
+    const after = nextFlakyState(
+      before,
+      {
+        outcome: result.outcome,
+        at: options.at,
+        commitFlake: options.commitFlakeTestIds.has(result.testId) && result.outcome === 'unexpected',
+      },
+      row,
+      options.config,
+    );
+    if (after.status === 'active' && before.status !== 'active') newlyDetected.push(result.testId);
+    changed.set(result.testId, after);
+  }
+
+  const updates = [...changed].map(([testId, s]) => ({
+    test_id: testId,
+    status: s.status,
+    first_detected_at: s.firstDetectedAt,
+    last_flaky_at: s.lastFlakyAt,
+    resolved_at: s.resolvedAt,
+    clean_streak: s.cleanStreak,
+  }));
+  if (updates.length > 0) {
+    const [delta] = await tx<{ delta: number }[]>`
+      with incoming as (
+        select * from jsonb_to_recordset(${jsonParam(tx, updates)}) as u(
+          test_id bigint, status text, first_detected_at timestamptz, last_flaky_at timestamptz,
+          resolved_at timestamptz, clean_streak int)
+      ),
+      updated as (
+        update test_stats s set status = u.status, first_detected_at = u.first_detected_at,
+          last_flaky_at = u.last_flaky_at, resolved_at = u.resolved_at, clean_streak = u.clean_streak
+        from incoming u, test_stats old
+        where s.test_id = u.test_id and old.test_id = u.test_id and s.project_id = ${options.projectId}
+        returning (u.status is not distinct from 'active')::int - (old.status is not distinct from 'active')::int as change
+      )
+      select coalesce(sum(change), 0)::int as delta from updated`;
+    if (delta && delta.delta !== 0) {
+      await tx`
+        update project_windows set active_flaky = active_flaky + ${delta.delta}
+        where project_id = ${options.projectId}`;
+    }
+  }
+  return { newlyDetected };
+}

@@ -1,0 +1,99 @@
+import type { Sql, TxSql } from '../db/client.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** First day (UTC, YYYY-MM-DD) of a `days`-day window ending today. */
+export function windowStartDay(days: number, now = new Date()): string {
+  return new Date(now.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+}
+
+const counterColumns = [
+  'runs',
+  'expected_runs',
+  'flaky_runs',
+  'failed_runs',
+  'skipped_runs',
+  'commit_flakes',
+  'duration_ms',
+  'wasted_ms',
+] as const;
+
+/**
+ * Locks the project's window row for the rest of the transaction (uploads of one project apply
+ * their counters one at a time, in one lock order) and moves test_stats' window counters to the
+ * current window first: days that left it are subtracted, using the daily aggregates of those days
+ * only. A changed FLAKE_WINDOW_DAYS rebuilds the counters from the daily aggregates.
+ * Returns the window's first day.
+ */
+export async function lockProjectWindow(
+  tx: TxSql,
+  projectId: string,
+  windowDays: number,
+  now = new Date(),
+): Promise<string> {
+  const start = windowStartDay(windowDays, now);
+  await tx`
+    insert into project_windows (project_id, window_days, start_day)
+    values (${projectId}, ${windowDays}, ${start})
+    on conflict (project_id) do nothing`;
+  const [row] = await tx<{ windowDays: number; startDay: string }[]>`
+    select window_days as "windowDays", start_day::text as "startDay"
+    from project_windows where project_id = ${projectId} for update`;
+  if (!row) throw new Error(`project ${projectId} has no window row`);
+  if (row.windowDays === windowDays && row.startDay === start) return start;
+
+  if (row.windowDays !== windowDays || row.startDay > start) {
+    await rebuildWindowCounters(tx, projectId, start);
+  } else {
+    await tx`
+      with expired as (
+        select test_id, ${tx.unsafe(counterColumns.map((c) => `sum(${c}) as ${c}`).join(', '))}
+        from test_daily_stats
+        where project_id = ${projectId} and day >= ${row.startDay}::date and day < ${start}::date
+        group by test_id
+      )
+      update test_stats s set
+        ${tx.unsafe(counterColumns.map((c) => `${c} = s.${c} - e.${c}`).join(', '))},
+        flake_rate = ${tx.unsafe(rateAfter('s.', '- e.'))}
+      from expired e
+      where s.test_id = e.test_id and s.project_id = ${projectId}`;
+  }
+  await tx`
+    update project_windows set window_days = ${windowDays}, start_day = ${start}
+    where project_id = ${projectId}`;
+  return start;
+}
+
+/** flake_rate after subtracting the expired counters `e` from `s`. */
+function rateAfter(current: string, op: string): string {
+  const runs = `(${current}runs ${op}runs)`;
+  const flaky = `(${current}flaky_runs ${op}flaky_runs + ${current}commit_flakes ${op}commit_flakes)`;
+  return `case when ${runs} > 0 then least(1.0, ${flaky}::float8 / ${runs}) else 0 end`;
+}
+
+async function rebuildWindowCounters(tx: TxSql | Sql, projectId: string, start: string): Promise<void> {
+  await tx`
+    with sums as (
+      select test_id, ${tx.unsafe(counterColumns.map((c) => `sum(${c}) as ${c}`).join(', '))}
+      from test_daily_stats where project_id = ${projectId} and day >= ${start}::date
+      group by test_id
+    )
+    update test_stats s set
+      ${tx.unsafe(counterColumns.map((c) => `${c} = coalesce(w.${c}, 0)`).join(', '))},
+      flake_rate = case when coalesce(w.runs, 0) > 0
+        then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end
+    from test_stats t left join sums w on w.test_id = t.test_id
+    where s.test_id = t.test_id and t.project_id = ${projectId}`;
+}
+
+/**
+ * Before a read of test_stats' window counters: brings them to today's window when no upload has
+ * done so since the day changed (reads then never show days that left the window).
+ */
+export async function ensureWindowCurrent(sql: Sql, projectId: string, windowDays: number): Promise<void> {
+  const [row] = await sql<{ windowDays: number; startDay: string }[]>`
+    select window_days as "windowDays", start_day::text as "startDay"
+    from project_windows where project_id = ${projectId}`;
+  if (row && row.windowDays === windowDays && row.startDay === windowStartDay(windowDays)) return;
+  await sql.begin((tx) => lockProjectWindow(tx, projectId, windowDays));
+}

@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requireViewer } from '../http/auth.ts';
+import type { AppEnv } from '../http/types.ts';
+import { validate } from '../http/validate.ts';
+import { windowQueryShape, windowSpec } from '../http/window-query.ts';
+import { listDailyTrend, readTestCounts } from '../db/queries/project-stats.ts';
+import { flakeRate, wilsonInterval } from '../flakiness/model.ts';
+import { ensureWindowCurrent } from '../flakiness/window.ts';
+import { readableProject } from './project-param.ts';
+
+export const projectStatsRoutes = new Hono<AppEnv>();
+
+const statsQuery = z.strictObject(windowQueryShape);
+
+/** Every day of the window, oldest first, including days without results. */
+function windowDays(startDay: string, today = new Date()): string[] {
+  const days: string[] = [];
+  const end = today.toISOString().slice(0, 10);
+  for (let d = new Date(`${startDay}T00:00:00Z`); d.toISOString().slice(0, 10) <= end; d.setUTCDate(d.getUTCDate() + 1)) {
+    days.push(d.toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) => {
+  const { database, config } = c.get('deps');
+  const project = await readableProject(c);
+  const query = validate(statsQuery, c.req.query(), 'query parameters');
+  const window = windowSpec(config, query.days, query.branch);
+  if (window.isDefault) await ensureWindowCurrent(database.sql, project.id, config.FLAKE_WINDOW_DAYS);
+  const [counts, trend] = await Promise.all([
+    readTestCounts(database.sql, project.id, window),
+    listDailyTrend(database.sql, project.id, window),
+  ]);
+  const byDay = new Map(trend.map((row) => [row.day, row]));
+  const totals = { runs: 0, flakyRuns: 0, failedRuns: 0, commitFlakes: 0, skippedRuns: 0, wastedMs: 0, durationMs: 0 };
+  for (const row of trend) {
+    totals.runs += row.runs;
+    totals.flakyRuns += row.flakyRuns;
+    totals.failedRuns += row.failedRuns;
+    totals.commitFlakes += row.commitFlakes;
+    totals.skippedRuns += row.skippedRuns;
+    totals.wastedMs += row.wastedMs;
+    totals.durationMs += row.durationMs;
+  }
+  const interval = wilsonInterval(Math.min(totals.runs, totals.flakyRuns + totals.commitFlakes), totals.runs);
+  return c.json({
+    projectId: project.id,
+    days: window.days,
+    branch: window.branch ?? null,
+    totalTests: counts.totalTests,
+    activeFlaky: counts.activeFlaky,
+    fixedThisWeek: counts.fixedThisWeek,
+    ...totals,
+    flakeRate: flakeRate(totals),
+    flakeRateLow: interval.low,
+    flakeRateHigh: interval.high,
+    trend: windowDays(window.startDay).map((day) => {
+      const row = byDay.get(day);
+      const counters = row ?? { runs: 0, flakyRuns: 0, failedRuns: 0, commitFlakes: 0, skippedRuns: 0, wastedMs: 0 };
+      return {
+        day,
+        runs: counters.runs,
+        flakyRuns: counters.flakyRuns,
+        failedRuns: counters.failedRuns,
+        commitFlakes: counters.commitFlakes,
+        skippedRuns: counters.skippedRuns,
+        wastedMs: counters.wastedMs,
+        flakeRate: flakeRate(counters),
+      };
+    }),
+  });
+});

@@ -1,0 +1,28 @@
+import { Hono } from 'hono';
+import { requireViewer } from '../http/auth.ts';
+import type { AppEnv } from '../http/types.ts';
+import { listQuarantinedTests } from '../db/queries/quarantine.ts';
+import { grepInvertPattern } from '../flakiness/quarantine.ts';
+import { readableProject } from './project-param.ts';
+
+export const quarantineRoutes = new Hono<AppEnv>();
+
+/** Active flaky tests, for CI: `npx playwright test --grep-invert "$(… | jq -r .grepInvert)"`. */
+quarantineRoutes.get('/projects/:project/quarantine', requireViewer(), async (c) => {
+  const project = await readableProject(c);
+  const rows = await listQuarantinedTests(c.get('deps').database.sql, project.id);
+  return c.json({
+    items: rows.map((r) => ({
+      testId: r.testId,
+      title: r.title,
+      titlePath: r.titlePath,
+      file: r.file,
+      projectName: r.projectName,
+      flakeRate: r.flakeRate,
+      firstDetectedAt: r.firstDetectedAt?.toISOString() ?? null,
+      lastFlakyAt: r.lastFlakyAt?.toISOString() ?? null,
+    })),
+    nextCursor: null,
+    grepInvert: grepInvertPattern(rows),
+  });
+});

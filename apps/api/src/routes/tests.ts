@@ -1,0 +1,115 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { assertCanRead, requireViewer } from '../http/auth.ts';
+import { decodeCursor, page } from '../http/pagination.ts';
+import type { AppEnv } from '../http/types.ts';
+import { validate } from '../http/validate.ts';
+import { windowQueryShape, windowSpec } from '../http/window-query.ts';
+import { ApiError } from '../errors.ts';
+import { listFlakyTests } from '../db/queries/flaky-tests.ts';
+import { getTest, listTestHistory, type TestRow } from '../db/queries/test-history.ts';
+import { readFlipRates, toFlakyTestItem } from '../flakiness/flaky-tests-page.ts';
+import { ensureWindowCurrent } from '../flakiness/window.ts';
+import { runUrl } from './dto.ts';
+
+export const testRoutes = new Hono<AppEnv>();
+
+async function readableTest(c: Context<AppEnv>): Promise<TestRow> {
+  const testId = c.req.param('testId') ?? '';
+  const test = await getTest(c.get('deps').database.sql, testId);
+  if (!test) throw new ApiError('not_found', `Test "${testId}" not found`);
+  assertCanRead(c.get('principal'), test.projectId, `Test "${testId}"`);
+  return test;
+}
+
+const detailQuery = z.strictObject(windowQueryShape);
+
+testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
+  const { database, config } = c.get('deps');
+  const test = await readableTest(c);
+  const query = validate(detailQuery, c.req.query(), 'query parameters');
+  const window = windowSpec(config, query.days, query.branch);
+  if (window.isDefault) await ensureWindowCurrent(database.sql, test.projectId, config.FLAKE_WINDOW_DAYS);
+  const [rows, flips] = await Promise.all([
+    listFlakyTests(database.sql, test.projectId, {
+      window,
+      status: 'any',
+      testIds: [test.id],
+      sort: 'title',
+      order: 'asc',
+      limit: 1,
+    }),
+    readFlipRates(database.sql, test.projectId, [test.id], window),
+  ]);
+  const row = rows[0];
+  return c.json({
+    test: {
+      id: test.id,
+      projectId: test.projectId,
+      title: test.title,
+      titlePath: test.titlePath,
+      file: test.file,
+      projectName: test.projectName,
+      tags: test.tags,
+      playwrightId: test.playwrightId,
+      line: test.line,
+      column: test.column,
+      firstSeenAt: test.firstSeenAt.toISOString(),
+    },
+    days: window.days,
+    branch: window.branch ?? null,
+    stats: row ? toFlakyTestItem(row, flips.get(test.id) ?? 0) : null,
+  });
+});
+
+const historyQuery = z.strictObject({
+  ...windowQueryShape,
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(500).optional(),
+});
+
+const historyCursor = z.tuple([z.iso.datetime(), z.string().regex(/^\d{1,18}$/)]);
+
+testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
+  const { database, config } = c.get('deps');
+  const test = await readableTest(c);
+  const query = validate(historyQuery, c.req.query(), 'query parameters');
+  const window = windowSpec(config, query.days, query.branch);
+  const after = decodeCursor(query.cursor, historyCursor);
+  const rows = await listTestHistory(database.sql, {
+    projectId: test.projectId,
+    testId: test.id,
+    since: window.startDay,
+    branch: window.branch,
+    limit: query.limit,
+    after: after && { createdAt: after[0], runId: after[1] },
+  });
+  return c.json(
+    page(
+      rows,
+      query.limit,
+      (r) => {
+        const details = (r.details ?? {}) as { attempts?: unknown; annotations?: unknown };
+        return {
+          runId: r.runId,
+          startedAt: r.createdAt.toISOString(),
+          outcome: r.outcome,
+          expectedStatus: r.expectedStatus,
+          attempts: r.attempts,
+          finalStatus: r.finalStatus,
+          durationMs: r.durationMs,
+          failedDurationMs: r.failedDurationMs,
+          error: r.errorMessage ? { message: r.errorMessage, signature: r.errorSignature } : null,
+          attemptDetails: details.attempts ?? null,
+          branch: r.branch,
+          commit: r.commit,
+          runStatus: r.runStatus,
+          excludedFromStats: r.excludedFromStats,
+          ciRunUrl: r.ciRunUrl,
+          url: runUrl(config.publicUrl, { projectId: test.projectId, id: r.runId }),
+        };
+      },
+      (r) => [r.createdAt.toISOString(), r.runId],
+    ),
+  );
+});
