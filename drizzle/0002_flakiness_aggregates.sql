@@ -28,6 +28,7 @@ CREATE TABLE "test_commit_stats" (
 	"fails" integer DEFAULT 0 NOT NULL,
 	"flaked_day" date,
 	"flaked_branch" text,
+	"last_day" date NOT NULL,
 	CONSTRAINT "test_commit_stats_project_id_test_id_commit_pk" PRIMARY KEY("project_id","test_id","commit")
 );
 --> statement-breakpoint
@@ -75,6 +76,7 @@ ALTER TABLE "test_daily_stats" ADD CONSTRAINT "test_daily_stats_project_id_proje
 ALTER TABLE "test_daily_stats" ADD CONSTRAINT "test_daily_stats_test_id_tests_id_fk" FOREIGN KEY ("test_id") REFERENCES "public"."tests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "test_stats" ADD CONSTRAINT "test_stats_test_id_tests_id_fk" FOREIGN KEY ("test_id") REFERENCES "public"."tests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "test_stats" ADD CONSTRAINT "test_stats_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "test_commit_stats_prune_idx" ON "test_commit_stats" USING btree ("last_day") WHERE "test_commit_stats"."flaked_day" is null;--> statement-breakpoint
 CREATE INDEX "test_daily_stats_project_day_idx" ON "test_daily_stats" USING btree ("project_id","day");--> statement-breakpoint
 CREATE INDEX "test_stats_rate_idx" ON "test_stats" USING btree ("project_id","status","flake_rate" DESC NULLS LAST,"test_id");--> statement-breakpoint
 CREATE INDEX "test_stats_seen_idx" ON "test_stats" USING btree ("project_id","status","last_seen_at" DESC NULLS LAST,"test_id");

@@ -63,3 +63,14 @@ export async function dropExpiredPartitions(
   });
   return expired.map((p) => p.name);
 }
+
+/**
+ * Commits seen only passing (or only failing) for a test stop mattering once they are older than
+ * the window: a commit flake needs both results, and CI re-runs a commit within days.
+ */
+export async function pruneSettledCommits(sql: Sql, windowDays: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - windowDays * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+  const deleted = await sql`
+    delete from test_commit_stats where flaked_day is null and last_day < ${cutoff}::date`;
+  return deleted.count;
+}

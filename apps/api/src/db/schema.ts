@@ -248,8 +248,14 @@ export const testCommitStats = pgTable(
     /** Day (and branch) on which the commit first had both; counted in commit_flakes there. */
     flakedDay: date('flaked_day'),
     flakedBranch: text('flaked_branch'),
+    /** Last day a result arrived for this commit: rows that never flaked are pruned once it leaves
+     *  the window (a commit is re-run within days), so the table does not grow like the results. */
+    lastDay: date('last_day').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.testId, t.commit] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.testId, t.commit] }),
+    index('test_commit_stats_prune_idx').on(t.lastDay).where(sql`${t.flakedDay} is null`),
+  ],
 );
 
 /**

@@ -49,14 +49,16 @@ export async function applyPartCounters(
           where c.project_id = ${part.projectId} and c.commit = ${part.commit}
         ),
         upserted as (
-          insert into test_commit_stats as c (project_id, test_id, commit, passes, fails, flaked_day, flaked_branch)
-          select ${part.projectId}, test_id, ${part.commit}, passes, fails,
+          insert into test_commit_stats as c (
+            project_id, test_id, commit, passes, fails, last_day, flaked_day, flaked_branch)
+          select ${part.projectId}, test_id, ${part.commit}, passes, fails, ${day}::date,
             case when passes > 0 and fails > 0 then ${day}::date end,
             case when passes > 0 and fails > 0 then ${branch} end
           from input
           on conflict (project_id, test_id, commit) do update set
             passes = c.passes + excluded.passes,
             fails = c.fails + excluded.fails,
+            last_day = greatest(c.last_day, excluded.last_day),
             flaked_day = case
               when c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0
                 then coalesce(c.flaked_day, ${day}::date) end,
