@@ -26,14 +26,18 @@ BEGIN
     RETURN partition_name;
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext(partition_name));
-  IF to_regclass(partition_name) IS NULL THEN
+  -- After the wait the session's cached lookup may still say "missing": IF NOT EXISTS looks again,
+  -- and a creator that won the race anyway is not an error.
+  BEGIN
     EXECUTE format(
-      'CREATE TABLE %I PARTITION OF "test_results" FOR VALUES FROM (%L) TO (%L)',
+      'CREATE TABLE IF NOT EXISTS %I PARTITION OF "test_results" FOR VALUES FROM (%L) TO (%L)',
       partition_name,
       to_char(first_day, 'YYYY-MM-DD') || ' 00:00:00+00',
       to_char(first_day + interval '1 month', 'YYYY-MM-DD') || ' 00:00:00+00'
     );
-  END IF;
+  EXCEPTION WHEN duplicate_table THEN
+    NULL;
+  END;
   RETURN partition_name;
 END;
 $$;

@@ -70,13 +70,6 @@ CREATE TABLE "test_stats" (
 --> statement-breakpoint
 ALTER TABLE "project_daily_stats" ADD CONSTRAINT "project_daily_stats_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "project_windows" ADD CONSTRAINT "project_windows_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "test_commit_stats" ADD CONSTRAINT "test_commit_stats_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "test_commit_stats" ADD CONSTRAINT "test_commit_stats_test_id_tests_id_fk" FOREIGN KEY ("test_id") REFERENCES "public"."tests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "test_daily_stats" ADD CONSTRAINT "test_daily_stats_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "test_daily_stats" ADD CONSTRAINT "test_daily_stats_test_id_tests_id_fk" FOREIGN KEY ("test_id") REFERENCES "public"."tests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "test_stats" ADD CONSTRAINT "test_stats_test_id_tests_id_fk" FOREIGN KEY ("test_id") REFERENCES "public"."tests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "test_stats" ADD CONSTRAINT "test_stats_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "test_commit_stats_prune_idx" ON "test_commit_stats" USING btree ("last_day") WHERE "test_commit_stats"."flaked_day" is null;--> statement-breakpoint
-CREATE INDEX "test_daily_stats_project_day_idx" ON "test_daily_stats" USING btree ("project_id","day");--> statement-breakpoint
-CREATE INDEX "test_stats_rate_idx" ON "test_stats" USING btree ("project_id","status","flake_rate" DESC NULLS LAST,"test_id");--> statement-breakpoint
-CREATE INDEX "test_stats_seen_idx" ON "test_stats" USING btree ("project_id","status","last_seen_at" DESC NULLS LAST,"test_id");
+CREATE INDEX "test_stats_rate_idx" ON "test_stats" USING btree ("project_id","status","flake_rate" DESC NULLS LAST,"test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_seen_idx" ON "test_stats" USING btree ("project_id","status","last_seen_at" DESC NULLS LAST,"test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_project_idx" ON "test_stats" USING btree ("project_id");

@@ -18,7 +18,9 @@ export interface AdminToken {
 export function resolveAdminToken(config: Config): AdminToken {
   if (config.ADMIN_TOKEN) return { token: config.ADMIN_TOKEN, generated: false };
   if (config.databaseMode === 'postgres') {
-    throw new ConfigError('ADMIN_TOKEN is required when DATABASE_URL is set (at least 16 characters)');
+    throw new ConfigError(
+      'ADMIN_TOKEN is required when DATABASE_URL is set (at least 16 characters)',
+    );
   }
   const file = join(config.DATA_DIR, 'admin-token');
   if (existsSync(file)) {

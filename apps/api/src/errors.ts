@@ -57,9 +57,24 @@ export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(root)';
 }
 
+/** zod issues as field paths; an unknown key is reported at its own path, not its parent's. */
 export function zodIssues(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  issues: ReadonlyArray<{
+    path: ReadonlyArray<PropertyKey>;
+    message: string;
+    keys?: readonly string[];
+  }>,
   limit = 20,
 ): FieldIssue[] {
-  return issues.slice(0, limit).map((i) => ({ path: formatIssuePath(i.path), message: i.message }));
+  const out: FieldIssue[] = [];
+  for (const issue of issues) {
+    if (issue.keys && issue.keys.length > 0) {
+      for (const key of issue.keys) {
+        out.push({ path: formatIssuePath([...issue.path, key]), message: 'is not a known field' });
+      }
+    } else {
+      out.push({ path: formatIssuePath(issue.path), message: issue.message });
+    }
+  }
+  return out.slice(0, limit);
 }

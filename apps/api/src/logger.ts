@@ -8,7 +8,12 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'flackyness-api' },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'token'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        'req.headers.cookie',
+        'token',
+      ],
       censor: '[redacted]',
     },
   });

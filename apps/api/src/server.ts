@@ -28,7 +28,13 @@ async function main(): Promise<void> {
     logger,
   });
 
-  const app = createApp({ config, database, logger, adminToken: adminToken.token, startedAt: new Date() });
+  const app = createApp({
+    config,
+    database,
+    logger,
+    adminToken: adminToken.token,
+    startedAt: new Date(),
+  });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, database: database.mode }, 'listening');
     const lines = [
@@ -71,7 +77,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`Flackyness failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(
+      `Flackyness failed to start: ${(error as Error).stack ?? String(error)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -81,7 +81,10 @@ export async function createIsolatedDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
-export function adminHeaders(t: TestApp, extra: Record<string, string> = {}): Record<string, string> {
+export function adminHeaders(
+  t: TestApp,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { authorization: `Bearer ${t.adminToken}`, ...extra };
 }
 
@@ -94,8 +97,12 @@ export async function createProject(
     headers: adminHeaders(t, { 'content-type': 'application/json' }),
     body: JSON.stringify({ name }),
   });
-  if (response.status !== 201) throw new Error(`createProject: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<{ project: { id: string; slug: string; name: string }; token: string }>;
+  if (response.status !== 201)
+    throw new Error(`createProject: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<{
+    project: { id: string; slug: string; name: string };
+    token: string;
+  }>;
 }
 
 export interface UploadOptions {
@@ -113,7 +120,12 @@ export async function uploadReport(
   const query = new URLSearchParams(options.query ?? {}).toString();
   return t.request(`/api/v1/reports${query ? `?${query}` : ''}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...options.headers },
-    body: typeof report === 'string' || report instanceof Uint8Array ? report : JSON.stringify(report),
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...options.headers,
+    },
+    body:
+      typeof report === 'string' || report instanceof Uint8Array ? report : JSON.stringify(report),
   });
 }

@@ -9,9 +9,7 @@ export interface EmbeddedServer {
 }
 
 type WorkerMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'stopped' }
-  | { type: 'error'; message: string };
+  { type: 'ready'; port: number } | { type: 'stopped' } | { type: 'error'; message: string };
 
 /**
  * Starts embedded PostgreSQL (PGlite) on a worker thread. `dataDir` null keeps it in memory
@@ -38,7 +36,9 @@ export async function startEmbeddedServer(dataDir: string | null): Promise<Embed
   const first = await next();
   if (first.type !== 'ready') {
     await worker.terminate();
-    throw new Error(`embedded database failed to start: ${'message' in first ? first.message : ''}`);
+    throw new Error(
+      `embedded database failed to start: ${'message' in first ? first.message : ''}`,
+    );
   }
   let stopping: Promise<void> | undefined;
   return {

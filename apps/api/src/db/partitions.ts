@@ -18,7 +18,11 @@ export async function ensurePartitions(sql: Sql | TxSql, months: Iterable<string
 }
 
 /** The current month and `ahead` months after it, so ordinary uploads never create one. */
-export async function createPartitionsAhead(sql: Sql, ahead: number, now = new Date()): Promise<void> {
+export async function createPartitionsAhead(
+  sql: Sql,
+  ahead: number,
+  now = new Date(),
+): Promise<void> {
   const current = monthStart(now);
   const months = Array.from({ length: ahead + 1 }, (_, i) => addMonths(current, i));
   await ensurePartitions(sql, months);
@@ -68,8 +72,14 @@ export async function dropExpiredPartitions(
  * Commits seen only passing (or only failing) for a test stop mattering once they are older than
  * the window: a commit flake needs both results, and CI re-runs a commit within days.
  */
-export async function pruneSettledCommits(sql: Sql, windowDays: number, now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - windowDays * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+export async function pruneSettledCommits(
+  sql: Sql,
+  windowDays: number,
+  now = new Date(),
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - windowDays * 24 * 60 * 60 * 1000)
+    .toISOString()
+    .slice(0, 10);
   const deleted = await sql`
     delete from test_commit_stats where flaked_day is null and last_day < ${cutoff}::date`;
   return deleted.count;

@@ -146,7 +146,10 @@ export const tests = pgTable(
     playwrightId: text('playwright_id'),
     line: integer('line'),
     column: integer('column'),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
   },
@@ -188,6 +191,8 @@ export const testResults = pgTable(
 /*
  * Flakiness aggregates (DESIGN.md §4), maintained incrementally at ingest from the rows of the part
  * being stored, so reads never scan raw history and an upload's cost does not grow with it.
+ * The per-test tables carry no foreign keys: they are derived data written 10,000 rows at a time,
+ * where each key check costs as much as the write itself; deleting a project removes them.
  * Counts follow the model: `runs` = non-skipped results of runs not excluded by the mass-failure
  * guard; `flaky_runs` = outcome flaky; `failed_runs` = outcome unexpected; `commit_flakes` = commits
  * that became flaky (a passing and an unexpected result) on that day.
@@ -208,18 +213,13 @@ const statCounters = () => ({
 export const testDailyStats = pgTable(
   'test_daily_stats',
   {
-    projectId: projectId(),
-    testId: bigint('test_id', { mode: 'bigint' })
-      .notNull()
-      .references(() => tests.id, { onDelete: 'cascade' }),
+    projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
+    testId: bigint('test_id', { mode: 'bigint' }).notNull(),
     day: date('day').notNull(),
     branch: text('branch').notNull().default(''),
     ...statCounters(),
   },
-  (t) => [
-    primaryKey({ columns: [t.projectId, t.testId, t.day, t.branch] }),
-    index('test_daily_stats_project_day_idx').on(t.projectId, t.day),
-  ],
+  (t) => [primaryKey({ columns: [t.projectId, t.testId, t.day, t.branch] })],
 );
 
 /** Per project, per day, per branch: the trend series, and window totals without a test scan. */
@@ -238,10 +238,8 @@ export const projectDailyStats = pgTable(
 export const testCommitStats = pgTable(
   'test_commit_stats',
   {
-    projectId: projectId(),
-    testId: bigint('test_id', { mode: 'bigint' })
-      .notNull()
-      .references(() => tests.id, { onDelete: 'cascade' }),
+    projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
+    testId: bigint('test_id', { mode: 'bigint' }).notNull(),
     commit: text('commit').notNull(),
     passes: integer('passes').notNull().default(0),
     fails: integer('fails').notNull().default(0),
@@ -252,10 +250,7 @@ export const testCommitStats = pgTable(
      *  the window (a commit is re-run within days), so the table does not grow like the results. */
     lastDay: date('last_day').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.projectId, t.testId, t.commit] }),
-    index('test_commit_stats_prune_idx').on(t.lastDay).where(sql`${t.flakedDay} is null`),
-  ],
+  (t) => [primaryKey({ columns: [t.projectId, t.testId, t.commit] })],
 );
 
 /**
@@ -265,10 +260,8 @@ export const testCommitStats = pgTable(
 export const testStats = pgTable(
   'test_stats',
   {
-    testId: bigint('test_id', { mode: 'bigint' })
-      .primaryKey()
-      .references(() => tests.id, { onDelete: 'cascade' }),
-    projectId: projectId(),
+    testId: bigint('test_id', { mode: 'bigint' }).primaryKey(),
+    projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
     /** null: never flaky; 'active' or 'resolved'. */
     status: text('status', { enum: ['active', 'resolved'] }),
     firstDetectedAt: timestamp('first_detected_at', { withTimezone: true }),
@@ -281,9 +274,16 @@ export const testStats = pgTable(
     /** (flaky_runs + commit_flakes) / runs over the window; 0 when runs = 0. */
     flakeRate: doublePrecision('flake_rate').notNull().default(0),
   },
+  // Only tests ever detected flaky are listed, so only they are indexed for sorting: the counters
+  // of every other test change on each upload without touching these indexes.
   (t) => [
-    index('test_stats_rate_idx').on(t.projectId, t.status, t.flakeRate.desc(), t.testId),
-    index('test_stats_seen_idx').on(t.projectId, t.status, t.lastSeenAt.desc(), t.testId),
+    index('test_stats_rate_idx')
+      .on(t.projectId, t.status, t.flakeRate.desc(), t.testId)
+      .where(sql`${t.status} is not null`),
+    index('test_stats_seen_idx')
+      .on(t.projectId, t.status, t.lastSeenAt.desc(), t.testId)
+      .where(sql`${t.status} is not null`),
+    index('test_stats_project_idx').on(t.projectId),
   ],
 );
 

@@ -1,126 +1,139 @@
 import { jsonParam, type TxSql } from '../db/client.ts';
+import type { Outcome } from '../ingest/types.ts';
 
-export interface PartRef {
+export interface PartScope {
   projectId: string;
-  runId: string;
-  partId: string;
-  /** The part's start: every row of the part carries it as created_at (one partition). */
+  /** The part's start: its results are counted on this day (UTC). */
   createdAt: Date;
   branch: string | null;
   commit: string | null;
 }
 
+/** What one stored result contributes to the counters. */
+export interface CountedResult {
+  testId: string;
+  outcome: Outcome;
+  durationMs: number;
+  failedDurationMs: number;
+}
+
 export interface CommitFlakeChange {
   testId: string;
-  /** +1: this part made the commit flaky for the test; −1: its removal made it not flaky. */
+  /** +1: these results made the commit flaky for the test; −1: their removal made it not flaky. */
   change: 1 | -1;
 }
 
+interface TestDelta {
+  test_id: string;
+  day: string;
+  branch: string;
+  runs: number;
+  expected_runs: number;
+  flaky_runs: number;
+  failed_runs: number;
+  skipped_runs: number;
+  commit_flakes: number;
+  duration_ms: number;
+  wasted_ms: number;
+}
+
+/** Per-test counter deltas of a part's results (sign applied). */
+function testDeltas(
+  results: readonly CountedResult[],
+  day: string,
+  branch: string,
+  sign: 1 | -1,
+): Map<string, TestDelta> {
+  const deltas = new Map<string, TestDelta>();
+  for (const r of results) {
+    let d = deltas.get(r.testId);
+    if (!d) {
+      d = {
+        test_id: r.testId,
+        day,
+        branch,
+        runs: 0,
+        expected_runs: 0,
+        flaky_runs: 0,
+        failed_runs: 0,
+        skipped_runs: 0,
+        commit_flakes: 0,
+        duration_ms: 0,
+        wasted_ms: 0,
+      };
+      deltas.set(r.testId, d);
+    }
+    if (r.outcome === 'skipped') d.skipped_runs += sign;
+    else d.runs += sign;
+    if (r.outcome === 'expected') d.expected_runs += sign;
+    if (r.outcome === 'flaky') {
+      d.flaky_runs += sign;
+      d.wasted_ms += sign * r.failedDurationMs;
+    }
+    if (r.outcome === 'unexpected') d.failed_runs += sign;
+    d.duration_ms += sign * r.durationMs;
+  }
+  return deltas;
+}
+
 /**
- * Adds (sign 1) or subtracts (sign −1) one part's results to every flakiness counter: per test per
- * day per branch, per project per day per branch, per test per commit, and the window counters of
- * test_stats (when the part's day is inside the project's current window). Cost is proportional to
- * the part, never to history. A commit becomes a flake for a test the moment it has both a passing
- * and an unexpected result; that is counted on the day and branch of the result that did it, and
- * taken back from there if results are removed.
+ * Adds (sign 1) or subtracts (sign −1) a part's results to every flakiness counter: per test per
+ * day per branch, per project per day per branch, per test per commit, and test_stats' window
+ * counters (when the day is inside the project's current window). Cost is proportional to the
+ * part, never to history. A commit becomes a flake for a test the moment it has both a passing and
+ * an unexpected result; that is counted on the day and branch of the results that did it, and
+ * taken back from there if they are removed.
  */
 export async function applyPartCounters(
   tx: TxSql,
-  part: PartRef,
+  scope: PartScope,
+  results: readonly CountedResult[],
   sign: 1 | -1,
   windowStart: string,
 ): Promise<CommitFlakeChange[]> {
-  const branch = part.branch ?? '';
-  const day = part.createdAt.toISOString().slice(0, 10);
-  const commitChanges = part.commit
-    ? await tx<{ testId: string; change: 1 | -1; flakedDay: string; flakedBranch: string }[]>`
-        with input as (
-          select test_id,
-            sum(case when outcome in ('expected', 'flaky') then 1 else 0 end)::int * ${sign}::int as passes,
-            sum(case when outcome = 'unexpected' then 1 else 0 end)::int * ${sign}::int as fails
-          from test_results
-          where run_id = ${part.runId} and part_id = ${part.partId} and created_at = ${part.createdAt}
-          group by test_id
-          having sum(case when outcome <> 'skipped' then 1 else 0 end) > 0
-        ),
-        old as (
-          select c.test_id, c.passes, c.fails, c.flaked_day, c.flaked_branch
-          from test_commit_stats c join input using (test_id)
-          where c.project_id = ${part.projectId} and c.commit = ${part.commit}
-        ),
-        upserted as (
-          insert into test_commit_stats as c (
-            project_id, test_id, commit, passes, fails, last_day, flaked_day, flaked_branch)
-          select ${part.projectId}, test_id, ${part.commit}, passes, fails, ${day}::date,
-            case when passes > 0 and fails > 0 then ${day}::date end,
-            case when passes > 0 and fails > 0 then ${branch} end
-          from input
-          on conflict (project_id, test_id, commit) do update set
-            passes = c.passes + excluded.passes,
-            fails = c.fails + excluded.fails,
-            last_day = greatest(c.last_day, excluded.last_day),
-            flaked_day = case
-              when c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0
-                then coalesce(c.flaked_day, ${day}::date) end,
-            flaked_branch = case
-              when c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0
-                then coalesce(c.flaked_branch, ${branch}) end
-          returning test_id, passes, fails
-        ),
-        changes as (
-          select u.test_id,
-            case
-              when (u.passes > 0 and u.fails > 0) and not coalesce(o.passes > 0 and o.fails > 0, false) then 1
-              when not (u.passes > 0 and u.fails > 0) and coalesce(o.passes > 0 and o.fails > 0, false) then -1
-              else 0 end as change,
-            coalesce(o.flaked_day, ${day}::date) as flaked_day,
-            coalesce(o.flaked_branch, ${branch}) as flaked_branch
-          from upserted u left join old o using (test_id)
-        )
-        select test_id as "testId", change, flaked_day::text as "flakedDay", flaked_branch as "flakedBranch"
-        from changes where change <> 0`
-    : [];
+  if (results.length === 0) return [];
+  const branch = scope.branch ?? '';
+  const day = scope.createdAt.toISOString().slice(0, 10);
+  const deltas = testDeltas(results, day, branch, sign);
 
-  // Rows of this part, plus the commit-flake changes it caused, as signed counter deltas.
-  const flakeChanges = jsonParam(tx, 
-    commitChanges.map((c) => ({
+  const commitChanges = scope.commit
+    ? await applyCommitCounters(tx, scope, deltas, day, branch)
+    : [];
+  const rows: TestDelta[] = [...deltas.values()];
+  for (const c of commitChanges) {
+    const zero = {
+      runs: 0,
+      expected_runs: 0,
+      flaky_runs: 0,
+      failed_runs: 0,
+      skipped_runs: 0,
+      duration_ms: 0,
+      wasted_ms: 0,
+    };
+    rows.push({
       test_id: c.testId,
-      change: c.change,
-      day: c.change === 1 ? day : c.flakedDay,
-      branch: c.change === 1 ? branch : c.flakedBranch,
-    })),
-  );
+      day: c.day,
+      branch: c.branch,
+      ...zero,
+      commit_flakes: c.change,
+    });
+  }
+
   await tx`
-    with deltas as (
-      select test_id, ${day}::date as day, ${branch}::text as branch,
-        count(*) filter (where outcome <> 'skipped') as runs,
-        count(*) filter (where outcome = 'expected') as expected_runs,
-        count(*) filter (where outcome = 'flaky') as flaky_runs,
-        count(*) filter (where outcome = 'unexpected') as failed_runs,
-        count(*) filter (where outcome = 'skipped') as skipped_runs,
-        0 as commit_flakes,
-        coalesce(sum(duration_ms), 0) as duration_ms,
-        coalesce(sum(failed_duration_ms) filter (where outcome = 'flaky'), 0) as wasted_ms
-      from test_results
-      where run_id = ${part.runId} and part_id = ${part.partId} and created_at = ${part.createdAt}
-      group by test_id
-      union all
-      select c.test_id, c.day, c.branch, 0, 0, 0, 0, 0, c.change, 0, 0
-      from jsonb_to_recordset(${flakeChanges}) as c(test_id bigint, change int, day date, branch text)
-    ),
-    signed as (
-      select test_id, day, branch,
-        sum(runs)::int * ${sign}::int as runs, sum(expected_runs)::int * ${sign}::int as expected_runs,
-        sum(flaky_runs)::int * ${sign}::int as flaky_runs, sum(failed_runs)::int * ${sign}::int as failed_runs,
-        sum(skipped_runs)::int * ${sign}::int as skipped_runs,
-        sum(commit_flakes)::int as commit_flakes,
-        sum(duration_ms)::bigint * ${sign}::int as duration_ms, sum(wasted_ms)::bigint * ${sign}::int as wasted_ms
-      from deltas group by test_id, day, branch
+    with signed as (
+      select test_id, day, branch, sum(runs)::int as runs, sum(expected_runs)::int as expected_runs,
+        sum(flaky_runs)::int as flaky_runs, sum(failed_runs)::int as failed_runs,
+        sum(skipped_runs)::int as skipped_runs, sum(commit_flakes)::int as commit_flakes,
+        sum(duration_ms)::bigint as duration_ms, sum(wasted_ms)::bigint as wasted_ms
+      from jsonb_to_recordset(${jsonParam(tx, rows)}) as d(test_id bigint, day date, branch text, runs int,
+        expected_runs int, flaky_runs int, failed_runs int, skipped_runs int, commit_flakes int,
+        duration_ms bigint, wasted_ms bigint)
+      group by test_id, day, branch
     ),
     daily as (
       insert into test_daily_stats as s (project_id, test_id, day, branch, runs, expected_runs, flaky_runs,
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
-      select ${part.projectId}, test_id, day, branch, runs, expected_runs, flaky_runs, failed_runs,
+      select ${scope.projectId}, test_id, day, branch, runs, expected_runs, flaky_runs, failed_runs,
         skipped_runs, commit_flakes, duration_ms, wasted_ms from signed
       on conflict (project_id, test_id, day, branch) do update set
         runs = s.runs + excluded.runs, expected_runs = s.expected_runs + excluded.expected_runs,
@@ -132,7 +145,7 @@ export async function applyPartCounters(
     project_daily as (
       insert into project_daily_stats as s (project_id, day, branch, runs, expected_runs, flaky_runs,
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
-      select ${part.projectId}, day, branch, sum(runs), sum(expected_runs), sum(flaky_runs), sum(failed_runs),
+      select ${scope.projectId}, day, branch, sum(runs), sum(expected_runs), sum(flaky_runs), sum(failed_runs),
         sum(skipped_runs), sum(commit_flakes), sum(duration_ms), sum(wasted_ms)
       from signed group by day, branch
       on conflict (project_id, day, branch) do update set
@@ -154,23 +167,78 @@ export async function applyPartCounters(
         coalesce(sum(wasted_ms) filter (where in_window), 0) as wasted_ms
       from (select *, day >= ${windowStart}::date as in_window from signed) s
       group by test_id
+    ),
+    updated as (
+      update test_stats s set
+        last_seen_at = greatest(s.last_seen_at, ${sign === 1 ? scope.createdAt : null}::timestamptz),
+        runs = s.runs + w.runs, expected_runs = s.expected_runs + w.expected_runs,
+        flaky_runs = s.flaky_runs + w.flaky_runs, failed_runs = s.failed_runs + w.failed_runs,
+        skipped_runs = s.skipped_runs + w.skipped_runs, commit_flakes = s.commit_flakes + w.commit_flakes,
+        duration_ms = s.duration_ms + w.duration_ms, wasted_ms = s.wasted_ms + w.wasted_ms,
+        flake_rate = case when s.runs + w.runs > 0
+          then least(1.0, (s.flaky_runs + w.flaky_runs + s.commit_flakes + w.commit_flakes)::float8 / (s.runs + w.runs))
+          else 0 end
+      from windowed w
+      where s.test_id = w.test_id
+      returning s.test_id
     )
-    insert into test_stats as s (test_id, project_id, last_seen_at, runs, expected_runs, flaky_runs,
+    -- Uploads of a project hold its window lock, so no other transaction inserts these tests' rows.
+    insert into test_stats (test_id, project_id, last_seen_at, runs, expected_runs, flaky_runs,
       failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate)
-    select w.test_id, ${part.projectId}, ${sign === 1 ? part.createdAt : null}, w.runs, w.expected_runs,
+    select w.test_id, ${scope.projectId}, ${sign === 1 ? scope.createdAt : null}::timestamptz, w.runs, w.expected_runs,
       w.flaky_runs, w.failed_runs, w.skipped_runs, w.commit_flakes, w.duration_ms, w.wasted_ms,
       case when w.runs > 0 then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end
     from windowed w
-    on conflict (test_id) do update set
-      last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at),
-      runs = s.runs + excluded.runs, expected_runs = s.expected_runs + excluded.expected_runs,
-      flaky_runs = s.flaky_runs + excluded.flaky_runs, failed_runs = s.failed_runs + excluded.failed_runs,
-      skipped_runs = s.skipped_runs + excluded.skipped_runs,
-      commit_flakes = s.commit_flakes + excluded.commit_flakes,
-      duration_ms = s.duration_ms + excluded.duration_ms, wasted_ms = s.wasted_ms + excluded.wasted_ms,
-      flake_rate = case when s.runs + excluded.runs > 0
-        then least(1.0, (s.flaky_runs + excluded.flaky_runs + s.commit_flakes + excluded.commit_flakes)::float8
-          / (s.runs + excluded.runs))
-        else 0 end`;
+    where not exists (select 1 from updated u where u.test_id = w.test_id)`;
   return commitChanges.map((c) => ({ testId: c.testId, change: c.change }));
+}
+
+/** Per test and commit: passes and fails; returns the tests whose commit became (or stopped being) a flake. */
+async function applyCommitCounters(
+  tx: TxSql,
+  scope: PartScope,
+  deltas: Map<string, TestDelta>,
+  day: string,
+  branch: string,
+): Promise<{ testId: string; change: 1 | -1; day: string; branch: string }[]> {
+  const input = [...deltas.values()]
+    .filter((d) => d.runs !== 0)
+    .map((d) => ({
+      test_id: d.test_id,
+      passes: d.expected_runs + d.flaky_runs,
+      fails: d.failed_runs,
+    }));
+  if (input.length === 0) return [];
+  const changes = await tx<{ testId: string; change: 1 | -1; day: string; branch: string }[]>`
+    with input as (
+      select * from jsonb_to_recordset(${jsonParam(tx, input)}) as i(test_id bigint, passes int, fails int)
+    ),
+    old as (
+      select c.test_id, c.passes, c.fails, c.flaked_day, c.flaked_branch
+      from test_commit_stats c join input using (test_id)
+      where c.project_id = ${scope.projectId} and c.commit = ${scope.commit}
+    ),
+    upserted as (
+      insert into test_commit_stats as c (project_id, test_id, commit, passes, fails, last_day, flaked_day, flaked_branch)
+      select ${scope.projectId}, test_id, ${scope.commit}, passes, fails, ${day}::date,
+        case when passes > 0 and fails > 0 then ${day}::date end,
+        case when passes > 0 and fails > 0 then ${branch} end
+      from input
+      on conflict (project_id, test_id, commit) do update set
+        passes = c.passes + excluded.passes,
+        fails = c.fails + excluded.fails,
+        last_day = greatest(c.last_day, excluded.last_day),
+        flaked_day = case when c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0
+          then coalesce(c.flaked_day, ${day}::date) end,
+        flaked_branch = case when c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0
+          then coalesce(c.flaked_branch, ${branch}) end
+      returning test_id, passes, fails
+    )
+    select u.test_id as "testId",
+      case when u.passes > 0 and u.fails > 0 then 1 else -1 end as change,
+      coalesce(o.flaked_day, ${day}::date)::text as day,
+      coalesce(o.flaked_branch, ${branch}) as branch
+    from upserted u left join old o using (test_id)
+    where (u.passes > 0 and u.fails > 0) <> coalesce(o.passes > 0 and o.fails > 0, false)`;
+  return changes;
 }

@@ -17,8 +17,12 @@ interface StateRow extends FlakyState {
 }
 
 /**
- * Moves each test of a stored part through the state model (model.ts), after its counters were
- * applied. Reads and writes one row per test of the part. Returns the tests that became active.
+ * Moves the tests of a stored part through the state model (model.ts), after their counters were
+ * applied. Only two kinds of test can change state: those with a flaky event in the part, and
+ * those already active (whose clean streak may resolve them). Any other test's clean streak is
+ * irrelevant (a test becomes active only on a flaky event, which resets it), so its row is left
+ * alone: an upload of a mostly green suite touches a handful of rows here, not one per test.
+ * Returns the tests that became active.
  */
 export async function updateFlakyStates(
   tx: TxSql,
@@ -35,12 +39,24 @@ export async function updateFlakyStates(
   );
   const ids = [...new Set(ordered.map((r) => r.testId))];
   if (ids.length === 0) return { newlyDetected: [] };
+  const withEvents = [
+    ...new Set(
+      ordered
+        .filter(
+          (r) =>
+            r.outcome === 'flaky' ||
+            (r.outcome === 'unexpected' && options.commitFlakeTestIds.has(r.testId)),
+        )
+        .map((r) => r.testId),
+    ),
+  ];
   const rows = await tx<StateRow[]>`
     select test_id as "testId", status, first_detected_at as "firstDetectedAt",
       last_flaky_at as "lastFlakyAt", resolved_at as "resolvedAt", clean_streak as "cleanStreak",
       runs, flaky_runs as "flakyRuns", failed_runs as "failedRuns", commit_flakes as "commitFlakes"
     from test_stats
-    where project_id = ${options.projectId} and test_id = any(${ids}::bigint[])`;
+    where project_id = ${options.projectId}
+      and ((status = 'active' and test_id = any(${ids}::bigint[])) or test_id = any(${withEvents}::bigint[]))`;
   const byTest = new Map(rows.map((row) => [row.testId, row]));
 
   const changed = new Map<string, FlakyState>();
@@ -54,7 +70,8 @@ export async function updateFlakyStates(
       {
         outcome: result.outcome,
         at: options.at,
-        commitFlake: options.commitFlakeTestIds.has(result.testId) && result.outcome === 'unexpected',
+        commitFlake:
+          options.commitFlakeTestIds.has(result.testId) && result.outcome === 'unexpected',
       },
       row,
       options.config,

@@ -57,7 +57,12 @@ export async function readFlipRates(
 }
 
 export function toFlakyTestItem(row: FlakyTestRow, flips: number): FlakyTestItem {
-  const counts = { runs: row.runs, flakyRuns: row.flakyRuns, failedRuns: row.failedRuns, commitFlakes: row.commitFlakes };
+  const counts = {
+    runs: row.runs,
+    flakyRuns: row.flakyRuns,
+    failedRuns: row.failedRuns,
+    commitFlakes: row.commitFlakes,
+  };
   const interval = wilsonInterval(Math.min(row.runs, row.flakyRuns + row.commitFlakes), row.runs);
   return {
     testId: row.testId,

@@ -31,7 +31,11 @@ export function failRate(c: WindowCounts): number {
 }
 
 /** 95% Wilson score interval of a proportion `successes / n`; [0, 1] when n = 0. */
-export function wilsonInterval(successes: number, n: number, z = 1.959963984540054): { low: number; high: number } {
+export function wilsonInterval(
+  successes: number,
+  n: number,
+  z = 1.959963984540054,
+): { low: number; high: number } {
   if (n <= 0) return { low: 0, high: 1 };
   const p = Math.min(1, Math.max(0, successes / n));
   const z2 = z * z;
@@ -71,7 +75,10 @@ export function flipRate(perBranch: Iterable<{ flips: number; results: number }>
 }
 
 /** Mass-failure guard: more than `ratio` of the non-skipped tests unexpected is an outage. */
-export function isMassFailure(totals: { total: number; unexpected: number; skipped: number }, ratio: number): boolean {
+export function isMassFailure(
+  totals: { total: number; unexpected: number; skipped: number },
+  ratio: number,
+): boolean {
   const ran = totals.total - totals.skipped;
   return ran > 0 && totals.unexpected > ratio * ran;
 }
@@ -110,7 +117,8 @@ export function nextFlakyState(
   const flakyEvent = event.outcome === 'flaky' || event.commitFlake;
   const next: FlakyState = { ...state };
   if (flakyEvent) {
-    next.lastFlakyAt = state.lastFlakyAt && state.lastFlakyAt > event.at ? state.lastFlakyAt : event.at;
+    next.lastFlakyAt =
+      state.lastFlakyAt && state.lastFlakyAt > event.at ? state.lastFlakyAt : event.at;
   }
   next.cleanStreak = event.outcome === 'expected' && !event.commitFlake ? state.cleanStreak + 1 : 0;
 

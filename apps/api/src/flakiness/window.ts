@@ -71,7 +71,11 @@ function rateAfter(current: string, op: string): string {
   return `case when ${runs} > 0 then least(1.0, ${flaky}::float8 / ${runs}) else 0 end`;
 }
 
-async function rebuildWindowCounters(tx: TxSql | Sql, projectId: string, start: string): Promise<void> {
+async function rebuildWindowCounters(
+  tx: TxSql | Sql,
+  projectId: string,
+  start: string,
+): Promise<void> {
   await tx`
     with sums as (
       select test_id, ${tx.unsafe(counterColumns.map((c) => `sum(${c}) as ${c}`).join(', '))}
@@ -90,7 +94,11 @@ async function rebuildWindowCounters(tx: TxSql | Sql, projectId: string, start: 
  * Before a read of test_stats' window counters: brings them to today's window when no upload has
  * done so since the day changed (reads then never show days that left the window).
  */
-export async function ensureWindowCurrent(sql: Sql, projectId: string, windowDays: number): Promise<void> {
+export async function ensureWindowCurrent(
+  sql: Sql,
+  projectId: string,
+  windowDays: number,
+): Promise<void> {
   const [row] = await sql<{ windowDays: number; startDay: string }[]>`
     select window_days as "windowDays", start_day::text as "startDay"
     from project_windows where project_id = ${projectId}`;

@@ -29,7 +29,8 @@ function isAdminToken(token: string, adminToken: string): boolean {
 
 async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
   const token = presentedToken(c);
-  if (!token) throw new ApiError('unauthorized', 'Missing credentials: send "Authorization: Bearer <token>"');
+  if (!token)
+    throw new ApiError('unauthorized', 'Missing credentials: send "Authorization: Bearer <token>"');
   const { adminToken, database } = c.get('deps');
   if (isAdminToken(token, adminToken)) return { kind: 'admin' };
   // Project tokens are looked up by their SHA-256 hash, never by the token itself.
@@ -43,7 +44,8 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
 export function requireAdmin(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = await resolvePrincipal(c);
-    if (principal.kind !== 'admin') throw new ApiError('forbidden', 'This endpoint needs the admin token');
+    if (principal.kind !== 'admin')
+      throw new ApiError('forbidden', 'This endpoint needs the admin token');
     c.set('principal', principal);
     await next();
   };

@@ -50,10 +50,17 @@ export async function gunzipLimited(bytes: Uint8Array, limit: number): Promise<U
   try {
     return await gunzipAsync(bytes, { maxOutputLength: limit });
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      throw new ApiError('payload_too_large', `Decompressed body is larger than the limit of ${limit} bytes`, {
-        limit,
-      });
+    if (
+      (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ||
+      error instanceof RangeError
+    ) {
+      throw new ApiError(
+        'payload_too_large',
+        `Decompressed body is larger than the limit of ${limit} bytes`,
+        {
+          limit,
+        },
+      );
     }
     throw new ApiError('bad_request', 'Body is not valid gzip');
   }

@@ -9,7 +9,8 @@ import { readBody } from './body.ts';
 export async function readJson(c: Context, options: { optional?: boolean } = {}): Promise<unknown> {
   const limit = (c.get('deps') as { config: { BODY_MAX_BYTES: number } }).config.BODY_MAX_BYTES;
   const declared = c.req.header('content-length');
-  const hasBody = (declared !== undefined && declared !== '0') || (declared === undefined && c.req.raw.body);
+  const hasBody =
+    (declared !== undefined && declared !== '0') || (declared === undefined && c.req.raw.body);
   if (!hasBody) {
     if (options.optional) return {};
     throw new ApiError('bad_request', 'A JSON body is required');

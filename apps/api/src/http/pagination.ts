@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ApiError } from '../errors.ts';
 
 /** Opaque cursors: base64url JSON of the keyset position of a page's last row. */
@@ -11,7 +11,9 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
   try {
     return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
-    throw new ApiError('validation_failed', 'Invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API issued' }]);
+    throw new ApiError('validation_failed', 'Invalid cursor', [
+      { path: 'cursor', message: 'is not a cursor this API issued' },
+    ]);
   }
 }
 

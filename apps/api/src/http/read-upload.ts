@@ -26,10 +26,14 @@ export async function readUpload(c: Context, limit: number): Promise<UploadBody>
     const body = await readBody(c, limit);
     const encoding = (c.req.header('content-encoding') ?? 'identity').toLowerCase().trim();
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
-      throw new ApiError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip`);
+      throw new ApiError(
+        'unsupported_media_type',
+        `Content-Encoding "${encoding}" is not supported; use gzip`,
+      );
     }
     // A gzipped file sent without Content-Encoding is recognised by its magic bytes.
-    const report = encoding !== 'identity' || isGzip(body) ? await gunzipLimited(body, limit) : body;
+    const report =
+      encoding !== 'identity' || isGzip(body) ? await gunzipLimited(body, limit) : body;
     return { report, fields };
   }
 
@@ -44,7 +48,10 @@ export async function readUpload(c: Context, limit: number): Promise<UploadBody>
     let report: Uint8Array | undefined;
     for (const [name, value] of form) {
       if (name === 'report') {
-        report = typeof value === 'string' ? Buffer.from(value) : new Uint8Array(await value.arrayBuffer());
+        report =
+          typeof value === 'string'
+            ? Buffer.from(value)
+            : new Uint8Array(await value.arrayBuffer());
       } else if (typeof value === 'string') {
         fields[name] = value;
       } else {
@@ -55,12 +62,17 @@ export async function readUpload(c: Context, limit: number): Promise<UploadBody>
     }
     if (!report) {
       throw new ApiError('validation_failed', 'Missing the "report" file field', [
-        { path: 'report', message: 'required: the Playwright JSON report, e.g. -F report=@results.json' },
+        {
+          path: 'report',
+          message: 'required: the Playwright JSON report, e.g. -F report=@results.json',
+        },
       ]);
     }
     if (isGzip(report)) report = await gunzipLimited(report, limit);
     else if (report.byteLength > limit) {
-      throw new ApiError('payload_too_large', `Report is larger than the limit of ${limit} bytes`, { limit });
+      throw new ApiError('payload_too_large', `Report is larger than the limit of ${limit} bytes`, {
+        limit,
+      });
     }
     return { report, fields };
   }

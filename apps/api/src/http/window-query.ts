@@ -14,7 +14,11 @@ export const windowQueryShape = {
   branch: z.string().max(255).optional(),
 };
 
-export function windowSpec(config: Config, days: number | undefined, branch: string | undefined): WindowSpec & { days: number } {
+export function windowSpec(
+  config: Config,
+  days: number | undefined,
+  branch: string | undefined,
+): WindowSpec & { days: number } {
   const effectiveDays = days ?? config.FLAKE_WINDOW_DAYS;
   return {
     days: effectiveDays,

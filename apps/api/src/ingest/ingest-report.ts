@@ -6,11 +6,12 @@ import {
   findPartByShard,
   insertPart,
   listOtherParts,
+  listPartResults,
 } from '../db/queries/run-parts.ts';
 import { insertResults } from '../db/queries/results.ts';
 import { lockRunForUpload, refreshRunFromParts, type LockedRun } from '../db/queries/runs.ts';
 import { upsertTests } from '../db/queries/tests.ts';
-import { applyPartCounters } from '../flakiness/counters.ts';
+import { applyPartCounters, type PartScope } from '../flakiness/counters.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
 import type { ModelConfig } from '../flakiness/model.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
@@ -60,7 +61,11 @@ class DuplicateUpload extends Error {
  */
 export async function ingestReport(sql: Sql, input: IngestInput): Promise<IngestOutcome> {
   const { projectId, report } = input;
-  const unchanged = (runId: string): IngestOutcome => ({ runId, created: false, newlyDetected: [] });
+  const unchanged = (runId: string): IngestOutcome => ({
+    runId,
+    created: false,
+    newlyDetected: [],
+  });
   const existing = await findDuplicatePart(sql, projectId, input.contentHash, input.idempotencyKey);
   if (existing) return unchanged(existing.runId);
 
@@ -70,7 +75,9 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     (report.shard ? `${report.shard.current}/${report.shard.total}` : undefined) ??
     jobShard ??
     '';
-  const startedAt = report.startedAt ? new Date(report.startedAt) : (input.receivedAt ?? new Date());
+  const startedAt = report.startedAt
+    ? new Date(report.startedAt)
+    : (input.receivedAt ?? new Date());
 
   try {
     return await sql.begin(async (tx) => {
@@ -78,13 +85,16 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       const windowStart = await lockProjectWindow(tx, projectId, input.settings.windowDays);
       const run = await lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt);
       // Checked again under the locks: an identical upload may have committed meanwhile.
-      const duplicate = await findDuplicatePart(tx, projectId, input.contentHash, input.idempotencyKey);
+      const duplicate = await findDuplicatePart(
+        tx,
+        projectId,
+        input.contentHash,
+        input.idempotencyKey,
+      );
       if (duplicate) throw new DuplicateUpload(duplicate.runId);
 
-      const partRef = (id: string, createdAt: Date) => ({
+      const scope = (createdAt: Date): PartScope => ({
         projectId,
-        runId: run.id,
-        partId: id,
         createdAt,
         branch: run.branch,
         commit: run.commit,
@@ -92,7 +102,8 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       const previous = await findPartByShard(tx, run.id, shard);
       if (previous) {
         if (!run.excludedFromStats) {
-          await applyPartCounters(tx, partRef(previous.id, previous.startedAt), -1, windowStart);
+          const stored = await listPartResults(tx, run.id, previous);
+          await applyPartCounters(tx, scope(previous.startedAt), stored, -1, windowStart);
         }
         await deletePart(tx, previous);
       }
@@ -116,21 +127,30 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         results: report.results,
         testIds,
       });
-      const { excludedFromStats } = await refreshRunFromParts(tx, run.id, input.settings.massFailureRatio);
-      await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, partRef);
+      const { excludedFromStats } = await refreshRunFromParts(
+        tx,
+        run.id,
+        input.settings.massFailureRatio,
+      );
+      await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
 
       // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
       if (excludedFromStats) return { runId: run.id, created: true, newlyDetected: [] };
-      const commitChanges = await applyPartCounters(tx, partRef(partId, startedAt), 1, windowStart);
+      const counted = report.results.map((r) => ({
+        testId: testIds.get(r.identityHash) as string,
+        outcome: r.outcome,
+        durationMs: r.durationMs,
+        failedDurationMs: r.failedDurationMs,
+        repeatIndex: r.repeatIndex,
+      }));
+      const commitChanges = await applyPartCounters(tx, scope(startedAt), counted, 1, windowStart);
       const { newlyDetected } = await updateFlakyStates(tx, {
         projectId,
         at: startedAt,
-        results: report.results.map((r) => ({
-          testId: testIds.get(r.identityHash) as string,
-          outcome: r.outcome,
-          repeatIndex: r.repeatIndex,
-        })),
-        commitFlakeTestIds: new Set(commitChanges.filter((c) => c.change === 1).map((c) => c.testId)),
+        results: counted,
+        commitFlakeTestIds: new Set(
+          commitChanges.filter((c) => c.change === 1).map((c) => c.testId),
+        ),
         config: input.settings,
       });
       return { runId: run.id, created: true, newlyDetected };
@@ -139,7 +159,12 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     if (error instanceof DuplicateUpload) return unchanged(error.runId);
     if (isUniqueViolation(error)) {
       // Two identical uploads raced past the first check; the other one won.
-      const winner = await findDuplicatePart(sql, projectId, input.contentHash, input.idempotencyKey);
+      const winner = await findDuplicatePart(
+        sql,
+        projectId,
+        input.contentHash,
+        input.idempotencyKey,
+      );
       if (winner) return unchanged(winner.runId);
     }
     throw error;
@@ -156,14 +181,19 @@ async function recountOtherParts(
   newPartId: string,
   excludedNow: boolean,
   windowStart: string,
-  partRef: (id: string, createdAt: Date) => Parameters<typeof applyPartCounters>[1],
+  scope: (createdAt: Date) => PartScope,
 ): Promise<void> {
   if (excludedNow === run.excludedFromStats) return;
   for (const other of await listOtherParts(tx, run.id, newPartId)) {
-    await applyPartCounters(tx, partRef(other.id, other.startedAt), excludedNow ? -1 : 1, windowStart);
+    const stored = await listPartResults(tx, run.id, other);
+    await applyPartCounters(tx, scope(other.startedAt), stored, excludedNow ? -1 : 1, windowStart);
   }
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === UNIQUE_VIOLATION;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: string }).code === UNIQUE_VIOLATION
+  );
 }

@@ -1,5 +1,9 @@
 import type { Sql } from '../db/client.ts';
-import { createPartitionsAhead, dropExpiredPartitions, pruneSettledCommits } from '../db/partitions.ts';
+import {
+  createPartitionsAhead,
+  dropExpiredPartitions,
+  pruneSettledCommits,
+} from '../db/partitions.ts';
 import type { Logger } from '../logger.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

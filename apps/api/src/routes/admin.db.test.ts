@@ -7,7 +7,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-
 describe('admin projects', () => {
   it('creates a project and returns its token once', async () => {
     const response = await t.request('/api/v1/admin/projects', {
@@ -16,12 +15,16 @@ describe('admin projects', () => {
       body: JSON.stringify({ name: 'Web Shop Ünïcode', slug: 'web-shop-admin-test' }),
     });
     expect(response.status).toBe(201);
-    const body = (await response.json()) as { project: { id: string; slug: string }; token: string };
+    const body = (await response.json()) as {
+      project: { id: string; slug: string };
+      token: string;
+    };
     expect(body.project).toMatchObject({ slug: 'web-shop-admin-test', name: 'Web Shop Ünïcode' });
     expect(body.project.id).toMatch(/^\d+$/);
     expect(body.token).toMatch(/^flk_[0-9A-Za-z]{43}$/);
     // Only a hash is stored.
-    const rows = await t.database.sql`select token_hash from project_tokens where project_id = ${body.project.id}`;
+    const rows = await t.database
+      .sql`select token_hash from project_tokens where project_id = ${body.project.id}`;
     expect(rows).toHaveLength(1);
     expect(rows[0]?.token_hash).not.toContain(body.token.slice(4));
   });
@@ -45,7 +48,9 @@ describe('admin projects', () => {
       body: JSON.stringify({ name: '', slug: 'Bad Slug!', extra: 1 }),
     });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: { code: string; details: { path: string }[] } };
+    const body = (await response.json()) as {
+      error: { code: string; details: { path: string }[] };
+    };
     expect(body.error.code).toBe('validation_failed');
     const paths = body.error.details.map((d) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['name', 'slug']));
@@ -72,11 +77,17 @@ describe('admin projects', () => {
     const none = await t.request('/api/v1/admin/projects');
     expect(none.status).toBe(401);
     expect(await none.json()).toMatchObject({ error: { code: 'unauthorized' } });
-    const wrong = await t.request('/api/v1/admin/projects', { headers: { authorization: 'Bearer nope-nope-nope' } });
+    const wrong = await t.request('/api/v1/admin/projects', {
+      headers: { authorization: 'Bearer nope-nope-nope' },
+    });
     expect(wrong.status).toBe(401);
-    const project = await t.request('/api/v1/admin/projects', { headers: { authorization: `Bearer ${token}` } });
+    const project = await t.request('/api/v1/admin/projects', {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(project.status).toBe(403);
-    const malformed = await t.request('/api/v1/admin/projects', { headers: { authorization: 'Basic abc' } });
+    const malformed = await t.request('/api/v1/admin/projects', {
+      headers: { authorization: 'Basic abc' },
+    });
     expect(malformed.status).toBe(401);
   });
 
@@ -84,15 +95,26 @@ describe('admin projects', () => {
     const { project } = await createProject(t, 'Listed Project');
     const response = await t.request('/api/v1/admin/projects', { headers: adminHeaders(t) });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { items: { id: string; runCount: number; resultCount: number; lastUploadAt: null }[]; nextCursor: null };
+    const body = (await response.json()) as {
+      items: { id: string; runCount: number; resultCount: number; lastUploadAt: null }[];
+      nextCursor: null;
+    };
     expect(body.nextCursor).toBeNull();
-    expect(body.items.find((p) => p.id === project.id)).toMatchObject({ runCount: 0, resultCount: 0, lastUploadAt: null });
+    expect(body.items.find((p) => p.id === project.id)).toMatchObject({
+      runCount: 0,
+      resultCount: 0,
+      lastUploadAt: null,
+    });
   });
 
   it('reports health', async () => {
     const response = await t.request('/api/v1/admin/health', { headers: adminHeaders(t) });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { database: { reachable: boolean }; partitions: { count: number }; version: string };
+    const body = (await response.json()) as {
+      database: { reachable: boolean };
+      partitions: { count: number };
+      version: string;
+    };
     expect(body.database.reachable).toBe(true);
     expect(body.partitions.count).toBeGreaterThanOrEqual(3);
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -109,7 +131,8 @@ describe('admin projects', () => {
 });
 
 describe('token rotation', () => {
-  const viewProjects = (token: string) => t.request('/api/v1/projects', { headers: { authorization: `Bearer ${token}` } });
+  const viewProjects = (token: string) =>
+    t.request('/api/v1/projects', { headers: { authorization: `Bearer ${token}` } });
 
   it('stops the old token at once without a grace period', async () => {
     const { project, token } = await createProject(t);
@@ -154,4 +177,3 @@ describe('token rotation', () => {
     expect(await response.json()).toMatchObject({ error: { details: [{ path: 'graceSeconds' }] } });
   });
 });
-

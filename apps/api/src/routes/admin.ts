@@ -6,7 +6,11 @@ import { validate } from '../http/validate.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http/json-body.ts';
 import { deleteProject, findProject, listProjectsWithCounts } from '../db/queries/projects.ts';
-import { expireProjectTokens, generateProjectToken, insertProjectToken } from '../db/queries/tokens.ts';
+import {
+  expireProjectTokens,
+  generateProjectToken,
+  insertProjectToken,
+} from '../db/queries/tokens.ts';
 import { readHealth } from '../db/queries/health.ts';
 import { toProjectDto } from './project-dto.ts';
 
@@ -49,7 +53,8 @@ adminRoutes.post('/projects', async (c) => {
       insert into projects (name, slug) values (${body.name}, ${slug})
       on conflict (slug) do nothing
       returning id, slug, name, created_at as "createdAt"`;
-    if (!row) throw new ApiError('conflict', `A project with slug "${slug}" already exists`, { slug });
+    if (!row)
+      throw new ApiError('conflict', `A project with slug "${slug}" already exists`, { slug });
     await insertProjectToken(tx, row.id, token, sha256Hex(token));
     return row;
   });

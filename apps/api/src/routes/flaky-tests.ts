@@ -21,7 +21,10 @@ const flakyTestsQuery = z.strictObject({
   cursor: z.string().max(1000).optional(),
 });
 
-const flakyCursor = z.tuple([z.union([z.string(), z.number(), z.null()]), z.string().regex(/^\d{1,18}$/)]);
+const flakyCursor = z.tuple([
+  z.union([z.string(), z.number(), z.null()]),
+  z.string().regex(/^\d{1,18}$/),
+]);
 
 flakyTestRoutes.get('/projects/:project/flaky-tests', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
@@ -31,7 +34,8 @@ flakyTestRoutes.get('/projects/:project/flaky-tests', requireViewer(), async (c)
   const window = windowSpec(config, query.days, query.branch);
   // Titles read naturally A→Z; numbers (rate, runs, last seen) highest first.
   const order = query.order ?? (query.sort === 'title' ? 'asc' : 'desc');
-  if (window.isDefault) await ensureWindowCurrent(database.sql, project.id, config.FLAKE_WINDOW_DAYS);
+  if (window.isDefault)
+    await ensureWindowCurrent(database.sql, project.id, config.FLAKE_WINDOW_DAYS);
   const { rows, items } = await readFlakyTestsPage(database.sql, project.id, {
     window,
     status: query.status,
@@ -42,9 +46,13 @@ flakyTestRoutes.get('/projects/:project/flaky-tests', requireViewer(), async (c)
     after: after && { value: after[0], testId: after[1] },
   });
   const last = rows[query.limit - 1];
-  const sortValue = (v: unknown) => (v instanceof Date ? v.toISOString() : (v as string | number | null));
+  const sortValue = (v: unknown) =>
+    v instanceof Date ? v.toISOString() : (v as string | number | null);
   return c.json({
     items,
-    nextCursor: rows.length > query.limit && last ? encodeCursor([sortValue(last.sortValue), last.testId]) : null,
+    nextCursor:
+      rows.length > query.limit && last
+        ? encodeCursor([sortValue(last.sortValue), last.testId])
+        : null,
   });
 });

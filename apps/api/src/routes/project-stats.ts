@@ -17,7 +17,11 @@ const statsQuery = z.strictObject(windowQueryShape);
 function windowDays(startDay: string, today = new Date()): string[] {
   const days: string[] = [];
   const end = today.toISOString().slice(0, 10);
-  for (let d = new Date(`${startDay}T00:00:00Z`); d.toISOString().slice(0, 10) <= end; d.setUTCDate(d.getUTCDate() + 1)) {
+  for (
+    let d = new Date(`${startDay}T00:00:00Z`);
+    d.toISOString().slice(0, 10) <= end;
+    d.setUTCDate(d.getUTCDate() + 1)
+  ) {
     days.push(d.toISOString().slice(0, 10));
   }
   return days;
@@ -28,13 +32,22 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
   const project = await readableProject(c);
   const query = validate(statsQuery, c.req.query(), 'query parameters');
   const window = windowSpec(config, query.days, query.branch);
-  if (window.isDefault) await ensureWindowCurrent(database.sql, project.id, config.FLAKE_WINDOW_DAYS);
+  if (window.isDefault)
+    await ensureWindowCurrent(database.sql, project.id, config.FLAKE_WINDOW_DAYS);
   const [counts, trend] = await Promise.all([
     readTestCounts(database.sql, project.id, window),
     listDailyTrend(database.sql, project.id, window),
   ]);
   const byDay = new Map(trend.map((row) => [row.day, row]));
-  const totals = { runs: 0, flakyRuns: 0, failedRuns: 0, commitFlakes: 0, skippedRuns: 0, wastedMs: 0, durationMs: 0 };
+  const totals = {
+    runs: 0,
+    flakyRuns: 0,
+    failedRuns: 0,
+    commitFlakes: 0,
+    skippedRuns: 0,
+    wastedMs: 0,
+    durationMs: 0,
+  };
   for (const row of trend) {
     totals.runs += row.runs;
     totals.flakyRuns += row.flakyRuns;
@@ -44,7 +57,10 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     totals.wastedMs += row.wastedMs;
     totals.durationMs += row.durationMs;
   }
-  const interval = wilsonInterval(Math.min(totals.runs, totals.flakyRuns + totals.commitFlakes), totals.runs);
+  const interval = wilsonInterval(
+    Math.min(totals.runs, totals.flakyRuns + totals.commitFlakes),
+    totals.runs,
+  );
   return c.json({
     projectId: project.id,
     days: window.days,
@@ -58,7 +74,14 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     flakeRateHigh: interval.high,
     trend: windowDays(window.startDay).map((day) => {
       const row = byDay.get(day);
-      const counters = row ?? { runs: 0, flakyRuns: 0, failedRuns: 0, commitFlakes: 0, skippedRuns: 0, wastedMs: 0 };
+      const counters = row ?? {
+        runs: 0,
+        flakyRuns: 0,
+        failedRuns: 0,
+        commitFlakes: 0,
+        skippedRuns: 0,
+        wastedMs: 0,
+      };
       return {
         day,
         runs: counters.runs,

@@ -18,7 +18,8 @@ export const reportRoutes = new Hono<AppEnv>();
 reportRoutes.post('/', requireProjectToken(), async (c) => {
   const { config, database } = c.get('deps');
   const principal = c.get('principal');
-  if (principal.kind !== 'project') throw new ApiError('forbidden', 'This endpoint needs a project token');
+  if (principal.kind !== 'project')
+    throw new ApiError('forbidden', 'This endpoint needs a project token');
 
   const upload = await readUpload(c, config.REPORT_MAX_BYTES);
   const meta = validate(uploadMetadataSchema, upload.fields, 'upload metadata');

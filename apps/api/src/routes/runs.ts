@@ -11,7 +11,14 @@ import { readableProject } from './project-param.ts';
 
 export const runRoutes = new Hono<AppEnv>();
 
-const runStatuses = ['passed', 'failed', 'interrupted', 'timedout', 'running', 'cancelled'] as const;
+const runStatuses = [
+  'passed',
+  'failed',
+  'interrupted',
+  'timedout',
+  'running',
+  'cancelled',
+] as const;
 
 const listRunsQuery = z.strictObject({
   source: z.enum(['upload', 'live']).optional(),

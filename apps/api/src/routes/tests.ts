@@ -29,7 +29,8 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
   const test = await readableTest(c);
   const query = validate(detailQuery, c.req.query(), 'query parameters');
   const window = windowSpec(config, query.days, query.branch);
-  if (window.isDefault) await ensureWindowCurrent(database.sql, test.projectId, config.FLAKE_WINDOW_DAYS);
+  if (window.isDefault)
+    await ensureWindowCurrent(database.sql, test.projectId, config.FLAKE_WINDOW_DAYS);
   const [rows, flips] = await Promise.all([
     listFlakyTests(database.sql, test.projectId, {
       window,

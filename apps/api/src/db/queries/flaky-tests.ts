@@ -59,8 +59,13 @@ const sortExpression: Record<FlakySort, string> = {
  * window. The default window reads test_stats' maintained counters (an index range scan for the
  * default page); another window or a branch sums the daily aggregates of the flaky tests only.
  */
-export async function listFlakyTests(sql: Sql, projectId: string, query: FlakyTestQuery): Promise<FlakyTestRow[]> {
-  const statuses = query.status === 'all' || query.status === 'any' ? ['active', 'resolved'] : [query.status];
+export async function listFlakyTests(
+  sql: Sql,
+  projectId: string,
+  query: FlakyTestQuery,
+): Promise<FlakyTestRow[]> {
+  const statuses =
+    query.status === 'all' || query.status === 'any' ? ['active', 'resolved'] : [query.status];
   const { window } = query;
   const scope = sql`
     s.project_id = ${projectId}

@@ -14,7 +14,11 @@ export interface DailyTrendRow {
 }
 
 /** Per day of the window (days without results are absent), from the per-project daily rows. */
-export async function listDailyTrend(sql: Sql, projectId: string, window: WindowSpec): Promise<DailyTrendRow[]> {
+export async function listDailyTrend(
+  sql: Sql,
+  projectId: string,
+  window: WindowSpec,
+): Promise<DailyTrendRow[]> {
   return sql<DailyTrendRow[]>`
     select day::text as day, sum(runs)::int as runs, sum(expected_runs)::int as "expectedRuns",
       sum(flaky_runs)::int as "flakyRuns", sum(failed_runs)::int as "failedRuns",
@@ -34,7 +38,11 @@ export interface TestCounts {
   fixedThisWeek: number;
 }
 
-export async function readTestCounts(sql: Sql, projectId: string, window: WindowSpec): Promise<TestCounts> {
+export async function readTestCounts(
+  sql: Sql,
+  projectId: string,
+  window: WindowSpec,
+): Promise<TestCounts> {
   const total = window.isDefault
     ? sql`select count(*)::int from test_stats where project_id = ${projectId} and runs + skipped_runs > 0`
     : sql`

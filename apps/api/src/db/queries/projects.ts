@@ -48,15 +48,18 @@ export async function listProjectsWithCounts(sql: Sql): Promise<ProjectWithCount
     order by p.name, p.id`;
 }
 
-/** Deletes the project; every table holding its data cascades from it, partitions included. */
+/** Deletes the project and all its data: most tables cascade from it, the rest are cleared here. */
 export async function deleteProject(sql: Sql, projectId: string): Promise<boolean> {
   return sql.begin(async (tx) => {
-    // test_results is partitioned and carries no foreign key (partition-wide FKs would make every
-    // insert check projects); its rows are removed explicitly, through the run_id index.
+    // test_results and the per-test aggregates carry no foreign keys (a key check per row would cost
+    // as much as the write): their rows are removed explicitly, each through an index.
     await tx`
       delete from test_results
       where run_id in (select id from runs where project_id = ${projectId})
         and project_id = ${projectId}`;
+    await tx`delete from test_daily_stats where project_id = ${projectId}`;
+    await tx`delete from test_commit_stats where project_id = ${projectId}`;
+    await tx`delete from test_stats where project_id = ${projectId}`;
     const deleted = await tx`delete from projects where id = ${projectId}`;
     return deleted.count > 0;
   });

@@ -12,7 +12,10 @@ export interface QuarantinedTestRow {
 }
 
 /** Active flaky tests are quarantined (DESIGN.md §7). */
-export async function listQuarantinedTests(sql: Sql, projectId: string): Promise<QuarantinedTestRow[]> {
+export async function listQuarantinedTests(
+  sql: Sql,
+  projectId: string,
+): Promise<QuarantinedTestRow[]> {
   return sql<QuarantinedTestRow[]>`
     select t.id as "testId", t.title, t.title_path as "titlePath", t.file, t.project_name as "projectName",
       s.flake_rate as "flakeRate", s.first_detected_at as "firstDetectedAt", s.last_flaky_at as "lastFlakyAt"

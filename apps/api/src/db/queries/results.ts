@@ -17,7 +17,10 @@ export async function insertResults(
   const rows = values.results.map((r) => {
     const details =
       r.attemptDetails || r.annotations.length > 0
-        ? { attempts: r.attemptDetails ?? undefined, annotations: r.annotations.length ? r.annotations : undefined }
+        ? {
+            attempts: r.attemptDetails ?? undefined,
+            annotations: r.annotations.length ? r.annotations : undefined,
+          }
         : null;
     return {
       t: values.testIds.get(r.identityHash),

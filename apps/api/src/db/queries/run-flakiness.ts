@@ -10,8 +10,20 @@ export interface RunFlakiness {
   allFailuresQuarantined: boolean;
 }
 
-export async function readRunFlakiness(sql: Sql, projectId: string, runId: string): Promise<RunFlakiness> {
-  const [row] = await sql<{ inRun: string[]; failures: number; quarantined: number; runErrors: number; activeCount: number }[]>`
+export async function readRunFlakiness(
+  sql: Sql,
+  projectId: string,
+  runId: string,
+): Promise<RunFlakiness> {
+  const [row] = await sql<
+    {
+      inRun: string[];
+      failures: number;
+      quarantined: number;
+      runErrors: number;
+      activeCount: number;
+    }[]
+  >`
     select
       coalesce(array_agg(distinct tr.test_id::text) filter (where tr.outcome = 'flaky'), '{}') as "inRun",
       count(*) filter (where tr.outcome = 'unexpected')::int as failures,

@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from '../client.ts';
-import type { NormalizedReport } from '../../ingest/types.ts';
+import type { NormalizedReport, Outcome } from '../../ingest/types.ts';
 
 export interface ExistingPart {
   id: string;
@@ -76,4 +76,16 @@ export async function listOtherParts(
 ): Promise<{ id: string; startedAt: Date }[]> {
   return tx<{ id: string; startedAt: Date }[]>`
     select id, started_at as "startedAt" from run_parts where run_id = ${runId} and id <> ${exceptPartId}`;
+}
+
+/** A stored part's results as the counters need them (to take them back out). */
+export async function listPartResults(
+  tx: TxSql,
+  runId: string,
+  part: { id: string; startedAt: Date },
+): Promise<{ testId: string; outcome: Outcome; durationMs: number; failedDurationMs: number }[]> {
+  return tx`
+    select test_id as "testId", outcome, duration_ms as "durationMs", failed_duration_ms as "failedDurationMs"
+    from test_results
+    where run_id = ${runId} and part_id = ${part.id} and created_at = ${part.startedAt}`;
 }

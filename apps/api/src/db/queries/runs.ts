@@ -160,7 +160,11 @@ export interface RunFilters {
 }
 
 /** Newest first, keyset-paginated on (started_at, id). */
-export async function listRuns(sql: Sql, projectId: string, filters: RunFilters): Promise<RunRow[]> {
+export async function listRuns(
+  sql: Sql,
+  projectId: string,
+  filters: RunFilters,
+): Promise<RunRow[]> {
   return sql<RunRow[]>`
     select ${runColumns(sql)} from runs r
     where r.project_id = ${projectId}

@@ -13,7 +13,8 @@ export async function upsertTests(
   seenAt: Date,
 ): Promise<Map<string, string>> {
   const byHash = new Map<string, NormalizedResult>();
-  for (const result of results) if (!byHash.has(result.identityHash)) byHash.set(result.identityHash, result);
+  for (const result of results)
+    if (!byHash.has(result.identityHash)) byHash.set(result.identityHash, result);
   const hashes = [...byHash.keys()].sort();
   const ids = new Map<string, string>();
   if (hashes.length === 0) return ids;

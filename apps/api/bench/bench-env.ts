@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import postgres from 'postgres';
+import { createApp } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { openDatabase, type Database } from '../src/db/client.ts';
+import { runMigrations } from '../src/db/migrate.ts';
+import { createPartitionsAhead } from '../src/db/partitions.ts';
+import { createLogger } from '../src/logger.ts';
+
+/** A real server over real HTTP on loopback, on a fresh database of the given mode. */
+export interface BenchServer {
+  mode: 'postgres' | 'embedded';
+  baseUrl: string;
+  adminToken: string;
+  config: Config;
+  database: Database;
+  close(): Promise<void>;
+}
+
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+export function postgresServerUrl(): string {
+  return (
+    process.env.BENCH_DATABASE_URL ??
+    process.env.TEST_DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres'
+  );
+}
+
+export async function startBenchServer(
+  mode: 'postgres' | 'embedded',
+  name: string,
+): Promise<BenchServer> {
+  let url: string | undefined;
+  let dataDir: string | undefined;
+  let dropDatabase = async () => {};
+  if (mode === 'postgres') {
+    const admin = postgres(postgresServerUrl(), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.unsafe(`create database "${name}"`);
+    const target = new URL(postgresServerUrl());
+    target.pathname = `/${name}`;
+    url = target.toString();
+    dropDatabase = async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    };
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
+  }
+  const config = loadConfig({
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'warn',
+    LOG_REQUESTS: 'false',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...(url ? { DATABASE_URL: url } : {}),
+  });
+  const database = await openDatabase({ url, dataDir: dataDir ?? null, poolSize: 10 });
+  await runMigrations(database);
+  await createPartitionsAhead(database.sql, 2);
+  const app = createApp({
+    config,
+    database,
+    logger: createLogger('warn'),
+    adminToken: ADMIN_TOKEN,
+    startedAt: new Date(),
+  });
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve(info.port),
+    );
+  });
+  return {
+    mode,
+    baseUrl: `http://127.0.0.1:${port}`,
+    adminToken: ADMIN_TOKEN,
+    config,
+    database,
+    async close() {
+      await new Promise<void>((done) => server?.close(() => done()));
+      await database.close();
+      await dropDatabase();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function createBenchProject(
+  server: BenchServer,
+  name: string,
+): Promise<{ id: string; slug: string; token: string }> {
+  const response = await fetch(`${server.baseUrl}/api/v1/admin/projects`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (response.status !== 201)
+    throw new Error(`create project: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { project: { id: string; slug: string }; token: string };
+  return { ...body.project, token: body.token };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export const ms = (n: number) => `${n.toFixed(1)} ms`;

@@ -1,0 +1,326 @@
+import {
+  playwrightReportSchema,
+  type PlaywrightReport,
+  type PlaywrightSpec,
+  type PlaywrightSuite,
+  type PlaywrightTest,
+  type PlaywrightTestResult,
+} from '@flackyness/shared/playwright-report';
+import { describe, expect, it } from 'vitest';
+import { loadReport } from '../../test/fixtures/reports.ts';
+import {
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_ERROR_STACK_LENGTH,
+  computeOutcome,
+  normalizeReport,
+} from './normalize-report.ts';
+import type { AttemptStatus, NormalizedReport } from './types.ts';
+
+// Shapes that the committed fixture runs do not produce, built by hand after the reference.
+
+const START = '2025-03-01T10:00:00.000Z';
+
+function attempt(
+  status: AttemptStatus,
+  extra: Partial<PlaywrightTestResult> = {},
+): PlaywrightTestResult {
+  return { status, duration: 100, startTime: START, ...extra };
+}
+
+function spec(tests: PlaywrightTest[], extra: Partial<PlaywrightSpec> = {}): PlaywrightSpec {
+  return { title: 'works', file: 'a.spec.ts', line: 3, column: 1, tests, ...extra };
+}
+
+function reportOf(
+  specs: PlaywrightSpec[],
+  extra: Partial<PlaywrightReport> = {},
+): PlaywrightReport {
+  return {
+    config: { rootDir: '/repo/tests', version: '1.50.0' },
+    suites: [{ title: 'a.spec.ts', file: 'a.spec.ts', specs }],
+    ...extra,
+  };
+}
+
+function only(report: NormalizedReport) {
+  expect(report.results).toHaveLength(1);
+  return report.results[0]!;
+}
+
+describe('computeOutcome (Playwright 1.44+ rule)', () => {
+  it.each<[AttemptStatus[], string, string]>([
+    [['passed'], 'passed', 'expected'],
+    [['failed', 'passed'], 'passed', 'flaky'],
+    [['passed', 'failed'], 'passed', 'flaky'],
+    [['failed', 'failed', 'failed'], 'passed', 'unexpected'],
+    [['timedOut', 'passed'], 'passed', 'flaky'],
+    [['failed'], 'failed', 'expected'],
+    [['passed'], 'failed', 'unexpected'],
+    [['skipped'], 'skipped', 'skipped'],
+    [[], 'passed', 'skipped'],
+    [['interrupted'], 'passed', 'skipped'],
+    [['skipped', 'passed'], 'passed', 'expected'],
+    [['failed', 'skipped'], 'passed', 'unexpected'],
+    [['passed', 'interrupted'], 'passed', 'expected'],
+  ])('%j expecting %s is %s', (statuses, expectedStatus, outcome) => {
+    expect(
+      computeOutcome(
+        statuses.map((status) => ({ status })),
+        expectedStatus,
+      ),
+    ).toBe(outcome);
+  });
+});
+
+describe('normalizeReport edge cases', () => {
+  it('reads a test that never started (results: [])', () => {
+    const report = normalizeReport(reportOf([spec([{ projectName: 'a', results: [] }])]));
+    expect(only(report)).toMatchObject({
+      outcome: 'skipped',
+      attempts: 0,
+      finalStatus: null,
+      durationMs: 0,
+      startedAt: null,
+      error: null,
+      attemptDetails: null,
+    });
+    expect(report).toMatchObject({ startedAt: null, durationMs: 0, totals: { skipped: 1 } });
+  });
+
+  it('marks a run with an interrupted attempt as interrupted', () => {
+    const report = normalizeReport(
+      reportOf([spec([{ projectName: 'a', results: [attempt('interrupted')] }])]),
+    );
+    expect(report.status).toBe('interrupted');
+    expect(only(report)).toMatchObject({ outcome: 'skipped', failedDurationMs: 0 });
+  });
+
+  it('marks a run stopped by the global timeout as timedout', () => {
+    const report = normalizeReport(
+      reportOf([spec([{ projectName: 'a', results: [attempt('passed')] }])], {
+        errors: [{ message: '\u001b[31mTimed out waiting 1s for the test suite to run\u001b[39m' }],
+      }),
+    );
+    expect(report.status).toBe('timedout');
+    expect(report.errors).toEqual(['Timed out waiting 1s for the test suite to run']);
+  });
+
+  it('fails a run with run-level errors even when every test passed', () => {
+    const report = normalizeReport(
+      reportOf([spec([{ projectName: 'a', results: [attempt('passed')] }])], {
+        errors: [{ value: 'worker crashed' }, { stack: 'Error: x\n    at y' }, {}],
+      }),
+    );
+    expect(report).toMatchObject({
+      status: 'failed',
+      errors: ['worker crashed', 'Error: x\n    at y'],
+    });
+  });
+
+  it('takes the thrown value of a non-Error throw as message', () => {
+    const error = only(
+      normalizeReport(
+        reportOf([
+          spec([
+            { projectName: 'a', results: [attempt('failed', { error: { value: "'oops'" } })] },
+          ]),
+        ]),
+      ),
+    ).error;
+    expect(error).toEqual({ message: "'oops'", stack: null, signature: "'oops'" });
+  });
+
+  it('caps long messages and stacks', () => {
+    const error = only(
+      normalizeReport(
+        reportOf([
+          spec([
+            {
+              projectName: 'a',
+              results: [
+                attempt('failed', {
+                  error: { message: 'm'.repeat(20_000), stack: 's'.repeat(40_000) },
+                }),
+              ],
+            },
+          ]),
+        ]),
+      ),
+    ).error;
+    expect(error?.message).toHaveLength(MAX_ERROR_MESSAGE_LENGTH);
+    expect(error?.stack).toHaveLength(MAX_ERROR_STACK_LENGTH);
+    expect(error?.message.endsWith('…')).toBe(true);
+  });
+
+  it('keys Windows and absolute spec files relative to rootDir with forward slashes', () => {
+    const test = (): PlaywrightTest => ({ projectName: 'a', results: [attempt('passed')] });
+    const report = normalizeReport({
+      config: { rootDir: 'C:/repo/tests' },
+      suites: [
+        {
+          title: 'sub\\a.spec.ts',
+          specs: [
+            spec([test()], { title: 'one', file: 'C:\\repo\\tests\\sub\\a.spec.ts' }),
+            spec([test()], { title: 'two', file: 'sub\\a.spec.ts' }),
+            spec([test()], { title: 'three', file: undefined }),
+          ],
+        },
+      ],
+    });
+    expect(report.results.map((r) => r.file)).toEqual([
+      'sub/a.spec.ts',
+      'sub/a.spec.ts',
+      'sub/a.spec.ts',
+    ]);
+  });
+
+  it('numbers duplicates of one identity in order (repeat-each, merged blobs)', () => {
+    const run = (): PlaywrightTest => ({ projectName: 'a', results: [attempt('passed')] });
+    const report = normalizeReport(
+      reportOf([spec([run(), run(), { ...run(), projectName: 'b' }])]),
+    );
+    expect(report.results.map((r) => [r.projectName, r.repeatIndex])).toEqual([
+      ['a', 0],
+      ['a', 1],
+      ['b', 0],
+    ]);
+  });
+
+  it('dedupes tags and drops their @', () => {
+    const result = only(
+      normalizeReport(
+        reportOf([spec([{ projectName: 'a', results: [] }], { tags: ['@smoke', 'smoke', 'api'] })]),
+      ),
+    );
+    expect(result.tags).toEqual(['smoke', 'api']);
+  });
+
+  it('turns odd annotation descriptions into text', () => {
+    const result = only(
+      normalizeReport(
+        reportOf([
+          spec([
+            {
+              projectName: 'a',
+              results: [],
+              annotations: [
+                { type: 'issue', description: { id: 7 } },
+                { type: 'slow', description: null },
+              ],
+            },
+          ]),
+        ]),
+      ),
+    );
+    expect(result.annotations).toEqual([
+      { type: 'issue', description: '{"id":7}' },
+      { type: 'slow' },
+    ]);
+  });
+
+  it('rounds durations and takes the run start from 1.39 stats without counts', () => {
+    const report = normalizeReport(
+      reportOf(
+        [
+          spec([
+            {
+              projectName: 'a',
+              status: 'flaky',
+              results: [
+                attempt('failed', { duration: 10.4 }),
+                attempt('passed', { duration: 5.3 }),
+              ],
+            },
+          ]),
+        ],
+        { stats: { startTime: '2025-03-01T09:59:59.000Z', duration: 1234.56 } },
+      ),
+    );
+    expect(report).toMatchObject({
+      startedAt: '2025-03-01T09:59:59.000Z',
+      durationMs: 1235,
+      totals: { total: 1, flaky: 1 },
+    });
+    expect(only(report)).toMatchObject({ durationMs: 16, failedDurationMs: 10 });
+  });
+
+  it('reads one spec per project (before 1.65) like one spec for all projects', () => {
+    const merged = playwrightReportSchema.parse(loadReport('basic'));
+    const split = structuredClone(merged);
+    const splitSuite = (suite: PlaywrightSuite): void => {
+      suite.specs = (suite.specs ?? []).flatMap((s) => s.tests.map((t) => ({ ...s, tests: [t] })));
+      suite.suites?.forEach(splitSuite);
+    };
+    split.suites.forEach(splitSuite);
+    const strip = (report: NormalizedReport) =>
+      report.results.map(({ playwrightId: _playwrightId, ...rest }) => rest);
+    expect(strip(normalizeReport(split))).toEqual(strip(normalizeReport(merged)));
+  });
+});
+
+describe('playwrightReportSchema', () => {
+  function issuePaths(input: unknown): string[] {
+    const result = playwrightReportSchema.safeParse(input);
+    expect(result.success).toBe(false);
+    return result.error?.issues.map((issue) => issue.path.join('.')) ?? [];
+  }
+
+  it('rejects a Jest/Vitest JSON report, naming the missing fields', () => {
+    expect(issuePaths({ numTotalTests: 3, success: true, testResults: [] })).toEqual([
+      'config',
+      'suites',
+    ]);
+  });
+
+  it('rejects arrays, strings and null at the root', () => {
+    expect(issuePaths([{ config: {}, suites: [] }])).toEqual(['']);
+    expect(issuePaths('{"config":{},"suites":[]}')).toEqual(['']);
+    expect(issuePaths(null)).toEqual(['']);
+  });
+
+  it('points at the broken field deep inside suites', () => {
+    const input = {
+      config: {},
+      suites: [{ title: 'a.spec.ts', specs: [{ title: 't', tests: [{ results: [{}] }] }] }],
+    };
+    expect(issuePaths(input)).toEqual(['suites.0.specs.0.tests.0.results.0.status']);
+    expect(issuePaths({ config: [], suites: {} })).toEqual(['config', 'suites']);
+  });
+
+  it('accepts the smallest report and unknown reporter shapes', () => {
+    expect(playwrightReportSchema.safeParse({ config: {}, suites: [] }).success).toBe(true);
+    const report = { config: { reporter: 'list' }, suites: [], errors: [], futureField: 1 };
+    expect(playwrightReportSchema.safeParse(report).success).toBe(true);
+  });
+
+  it('leaves undeclared fields (config secrets, stdio, attachments) out of the parsed value', () => {
+    const parsed = playwrightReportSchema.parse({
+      config: { metadata: { token: 't0p' }, filteredProjects: [{ use: { password: 'p' } }] },
+      suites: [
+        {
+          title: 'a.spec.ts',
+          specs: [
+            spec([
+              {
+                projectName: 'a',
+                results: [
+                  {
+                    ...attempt('passed'),
+                    stdout: [{ text: 'x' }],
+                    attachments: [{ body: 'eA==' }],
+                  } as PlaywrightTestResult,
+                ],
+              },
+            ]),
+          ],
+        },
+      ],
+    });
+    expect(Object.keys(parsed.config)).toEqual([]);
+    expect(Object.keys(parsed.suites[0]?.specs?.[0]?.tests[0]?.results[0] ?? {}).sort()).toEqual([
+      'duration',
+      'startTime',
+      'status',
+    ]);
+  });
+});
