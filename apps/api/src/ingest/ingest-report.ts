@@ -99,10 +99,10 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         branch: run.branch,
         commit: run.commit,
       });
-      const previous = await findPartByShard(tx, run.id, shard);
+      const previous = await findPartByShard(tx, projectId, run.id, shard);
       if (previous) {
         if (!run.excludedFromStats) {
-          const stored = await listPartResults(tx, run.id, previous);
+          const stored = await listPartResults(tx, projectId, run.id, previous);
           await applyPartCounters(tx, scope(previous.startedAt), stored, -1, windowStart);
         }
         await deletePart(tx, previous);
@@ -129,6 +129,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       });
       const { excludedFromStats } = await refreshRunFromParts(
         tx,
+        projectId,
         run.id,
         input.settings.massFailureRatio,
       );
@@ -184,8 +185,8 @@ async function recountOtherParts(
   scope: (createdAt: Date) => PartScope,
 ): Promise<void> {
   if (excludedNow === run.excludedFromStats) return;
-  for (const other of await listOtherParts(tx, run.id, newPartId)) {
-    const stored = await listPartResults(tx, run.id, other);
+  for (const other of await listOtherParts(tx, run.projectId, run.id, newPartId)) {
+    const stored = await listPartResults(tx, run.projectId, run.id, other);
     await applyPartCounters(tx, scope(other.startedAt), stored, excludedNow ? -1 : 1, windowStart);
   }
 }

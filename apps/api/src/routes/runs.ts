@@ -56,7 +56,7 @@ runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
   if (!run) throw new ApiError('not_found', `Run "${runId}" not found`);
   assertCanRead(c.get('principal'), run.projectId, `Run "${runId}"`);
   const [parts, results] = await Promise.all([
-    listRunParts(database.sql, run.id),
+    listRunParts(database.sql, run.projectId, run.id),
     listRunResults(database.sql, run.projectId, run.id),
   ]);
   return c.json({

@@ -28,7 +28,7 @@ export async function readRunFlakiness(
       coalesce(array_agg(distinct tr.test_id::text) filter (where tr.outcome = 'flaky'), '{}') as "inRun",
       count(*) filter (where tr.outcome = 'unexpected')::int as failures,
       count(*) filter (where tr.outcome = 'unexpected' and s.status = 'active')::int as quarantined,
-      (select count(*)::int from run_parts p where p.run_id = ${runId} and jsonb_array_length(p.errors) > 0) as "runErrors",
+      (select count(*)::int from run_parts p where p.project_id = ${projectId} and p.run_id = ${runId} and jsonb_array_length(p.errors) > 0) as "runErrors",
       coalesce((select active_flaky from project_windows w where w.project_id = ${projectId}), 0) as "activeCount"
     from test_results tr
     left join test_stats s on s.test_id = tr.test_id

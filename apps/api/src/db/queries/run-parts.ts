@@ -3,6 +3,7 @@ import type { NormalizedReport, Outcome } from '../../ingest/types.ts';
 
 export interface ExistingPart {
   id: string;
+  projectId: string;
   runId: string;
   startedAt: Date;
 }
@@ -15,7 +16,7 @@ export async function findDuplicatePart(
   idempotencyKey: string | undefined,
 ): Promise<ExistingPart | undefined> {
   const [row] = await sql<ExistingPart[]>`
-    select id, run_id as "runId", started_at as "startedAt" from run_parts
+    select id, project_id as "projectId", run_id as "runId", started_at as "startedAt" from run_parts
     where project_id = ${projectId}
       and (content_hash = ${contentHash}
         ${idempotencyKey ? sql`or idempotency_key = ${idempotencyKey}` : sql``})
@@ -25,12 +26,13 @@ export async function findDuplicatePart(
 
 export async function findPartByShard(
   tx: TxSql,
+  projectId: string,
   runId: string,
   shard: string,
 ): Promise<ExistingPart | undefined> {
   const [row] = await tx<ExistingPart[]>`
-    select id, run_id as "runId", started_at as "startedAt" from run_parts
-    where run_id = ${runId} and shard = ${shard}`;
+    select id, project_id as "projectId", run_id as "runId", started_at as "startedAt" from run_parts
+    where project_id = ${projectId} and run_id = ${runId} and shard = ${shard}`;
   return row;
 }
 
@@ -38,8 +40,9 @@ export async function deletePart(tx: TxSql, part: ExistingPart): Promise<void> {
   // created_at equals the part's start, which lets PostgreSQL prune to one partition.
   await tx`
     delete from test_results
-    where run_id = ${part.runId} and part_id = ${part.id} and created_at = ${part.startedAt}`;
-  await tx`delete from run_parts where id = ${part.id}`;
+    where project_id = ${part.projectId} and run_id = ${part.runId} and part_id = ${part.id}
+      and created_at = ${part.startedAt}`;
+  await tx`delete from run_parts where project_id = ${part.projectId} and id = ${part.id}`;
 }
 
 export async function insertPart(
@@ -71,21 +74,25 @@ export async function insertPart(
 
 export async function listOtherParts(
   tx: TxSql,
+  projectId: string,
   runId: string,
   exceptPartId: string,
 ): Promise<{ id: string; startedAt: Date }[]> {
   return tx<{ id: string; startedAt: Date }[]>`
-    select id, started_at as "startedAt" from run_parts where run_id = ${runId} and id <> ${exceptPartId}`;
+    select id, started_at as "startedAt" from run_parts
+    where project_id = ${projectId} and run_id = ${runId} and id <> ${exceptPartId}`;
 }
 
 /** A stored part's results as the counters need them (to take them back out). */
 export async function listPartResults(
   tx: TxSql,
+  projectId: string,
   runId: string,
   part: { id: string; startedAt: Date },
 ): Promise<{ testId: string; outcome: Outcome; durationMs: number; failedDurationMs: number }[]> {
   return tx`
     select test_id as "testId", outcome, duration_ms as "durationMs", failed_duration_ms as "failedDurationMs"
     from test_results
-    where run_id = ${runId} and part_id = ${part.id} and created_at = ${part.startedAt}`;
+    where project_id = ${projectId} and run_id = ${runId} and part_id = ${part.id}
+      and created_at = ${part.startedAt}`;
 }

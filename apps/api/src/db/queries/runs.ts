@@ -36,7 +36,7 @@ const runColumns = (sql: Sql | TxSql) => sql`
   r.run_name as "runName", r.playwright_version as "playwrightVersion", r.started_at as "startedAt",
   r.duration_ms as "durationMs", r.total, r.expected, r.unexpected, r.flaky, r.skipped,
   r.excluded_from_stats as "excludedFromStats",
-  (select count(*)::int from run_parts p where p.run_id = r.id) as "partCount",
+  (select count(*)::int from run_parts p where p.project_id = r.project_id and p.run_id = r.id) as "partCount",
   r.created_at as "createdAt", r.updated_at as "updatedAt"`;
 
 type RunMetadata = Omit<UploadMetadata, 'project' | 'partial' | 'shard' | 'job'> & { job: string };
@@ -74,13 +74,14 @@ export async function lockRunForUpload(
 /** What ingest needs of the run it is adding a part to. */
 export interface LockedRun {
   id: string;
+  projectId: string;
   branch: string | null;
   commit: string | null;
   excludedFromStats: boolean;
 }
 
 const lockedRunColumns = (tx: TxSql) =>
-  tx`id, branch, commit, excluded_from_stats as "excludedFromStats"`;
+  tx`id, project_id as "projectId", branch, commit, excluded_from_stats as "excludedFromStats"`;
 
 function runInsertValues(tx: TxSql, projectId: string, meta: RunMetadata, startedAt: Date) {
   return tx({
@@ -108,6 +109,7 @@ function runInsertValues(tx: TxSql, projectId: string, meta: RunMetadata, starte
  */
 export async function refreshRunFromParts(
   tx: TxSql,
+  projectId: string,
   runId: string,
   massFailureRatio: number,
 ): Promise<{ excludedFromStats: boolean }> {
@@ -122,7 +124,7 @@ export async function refreshRunFromParts(
         bool_or(status = 'interrupted') as interrupted,
         bool_or(status = 'timedout') as timedout,
         bool_or(status = 'failed') as failed
-      from run_parts where run_id = ${runId}
+      from run_parts where project_id = ${projectId} and run_id = ${runId}
     )
     update runs set
       started_at = parts.started_at,
@@ -139,7 +141,7 @@ export async function refreshRunFromParts(
         and parts.total - parts.skipped > 0,
       updated_at = now()
     from parts
-    where runs.id = ${runId}
+    where runs.project_id = ${projectId} and runs.id = ${runId}
     returning excluded_from_stats as "excludedFromStats"`;
   return row ?? { excludedFromStats: false };
 }
@@ -196,11 +198,15 @@ export interface RunPartRow {
   createdAt: Date;
 }
 
-export async function listRunParts(sql: Sql, runId: string): Promise<RunPartRow[]> {
+export async function listRunParts(
+  sql: Sql,
+  projectId: string,
+  runId: string,
+): Promise<RunPartRow[]> {
   return sql<RunPartRow[]>`
     select id, shard, status, partial, started_at as "startedAt", duration_ms as "durationMs",
       total, expected, unexpected, flaky, skipped, errors, created_at as "createdAt"
-    from run_parts where run_id = ${runId} order by shard, id`;
+    from run_parts where project_id = ${projectId} and run_id = ${runId} order by shard, id`;
 }
 
 export interface RunResultRow {
