@@ -88,3 +88,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 export function jsonParam(sql: Sql | TxSql, value: unknown): postgres.Parameter {
   return sql.json(value as postgres.JSONValue);
 }
+
+/**
+ * Columns of a batch as typed arrays, for `insert … select * from unnest($1::bigint[], …)`: one
+ * parameter per column, which PostgreSQL parses faster than the same rows as one JSON document.
+ */
+export function columnsOf<Row, Key extends keyof Row>(
+  rows: readonly Row[],
+  keys: readonly Key[],
+): Record<Key, postgres.SerializableParameter[]> {
+  const columns = {} as Record<Key, postgres.SerializableParameter[]>;
+  for (const key of keys)
+    columns[key] = rows.map((row) => (row[key] ?? null) as postgres.SerializableParameter);
+  return columns;
+}

@@ -1,4 +1,4 @@
-import { jsonParam, type TxSql } from '../db/client.ts';
+import { columnsOf, type TxSql } from '../db/client.ts';
 import type { Outcome } from '../ingest/types.ts';
 
 export interface PartScope {
@@ -119,15 +119,30 @@ export async function applyPartCounters(
     });
   }
 
+  const c = columnsOf(rows, [
+    'test_id',
+    'day',
+    'branch',
+    'runs',
+    'expected_runs',
+    'flaky_runs',
+    'failed_runs',
+    'skipped_runs',
+    'commit_flakes',
+    'duration_ms',
+    'wasted_ms',
+  ] as const);
   await tx`
     with signed as (
       select test_id, day, branch, sum(runs)::int as runs, sum(expected_runs)::int as expected_runs,
         sum(flaky_runs)::int as flaky_runs, sum(failed_runs)::int as failed_runs,
         sum(skipped_runs)::int as skipped_runs, sum(commit_flakes)::int as commit_flakes,
         sum(duration_ms)::bigint as duration_ms, sum(wasted_ms)::bigint as wasted_ms
-      from jsonb_to_recordset(${jsonParam(tx, rows)}) as d(test_id bigint, day date, branch text, runs int,
-        expected_runs int, flaky_runs int, failed_runs int, skipped_runs int, commit_flakes int,
-        duration_ms bigint, wasted_ms bigint)
+      from unnest(${c.test_id}::bigint[], ${c.day}::date[], ${c.branch}::text[], ${c.runs}::int[],
+        ${c.expected_runs}::int[], ${c.flaky_runs}::int[], ${c.failed_runs}::int[], ${c.skipped_runs}::int[],
+        ${c.commit_flakes}::int[], ${c.duration_ms}::bigint[], ${c.wasted_ms}::bigint[])
+        as d(test_id, day, branch, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, commit_flakes,
+          duration_ms, wasted_ms)
       group by test_id, day, branch
     ),
     daily as (
@@ -209,9 +224,10 @@ async function applyCommitCounters(
       fails: d.failed_runs,
     }));
   if (input.length === 0) return [];
+  const c = columnsOf(input, ['test_id', 'passes', 'fails'] as const);
   const changes = await tx<{ testId: string; change: 1 | -1; day: string; branch: string }[]>`
     with input as (
-      select * from jsonb_to_recordset(${jsonParam(tx, input)}) as i(test_id bigint, passes int, fails int)
+      select * from unnest(${c.test_id}::bigint[], ${c.passes}::int[], ${c.fails}::int[]) as i(test_id, passes, fails)
     ),
     old as (
       select c.test_id, c.passes, c.fails, c.flaked_day, c.flaked_branch

@@ -1,7 +1,7 @@
-import { jsonParam, type TxSql } from '../client.ts';
+import { columnsOf, type TxSql } from '../client.ts';
 import type { NormalizedResult } from '../../ingest/types.ts';
 
-/** Inserts a part's results in one statement (one JSON parameter, no per-row round trips). */
+/** Inserts a part's results in one statement (one array per column, no per-row round trips). */
 export async function insertResults(
   tx: TxSql,
   values: {
@@ -34,16 +34,29 @@ export async function insertResults(
       em: r.error?.message ?? null,
       // Failures are grouped by signature; an expected failure (test.fail()) is not one.
       sg: r.outcome === 'unexpected' || r.outcome === 'flaky' ? (r.error?.signature ?? null) : null,
-      dt: details,
+      dt: details ? JSON.stringify(details) : null,
     };
   });
+  const c = columnsOf(rows, [
+    't',
+    'ri',
+    'o',
+    'es',
+    'a',
+    'fs',
+    'd',
+    'fd',
+    'em',
+    'sg',
+    'dt',
+  ] as const);
   await tx`
     insert into test_results (
       project_id, run_id, part_id, test_id, repeat_index, created_at, outcome, expected_status,
       attempts, final_status, duration_ms, failed_duration_ms, error_message, error_signature, details)
     select ${values.projectId}, ${values.runId}, ${values.partId}, r.t, r.ri, ${values.createdAt},
       r.o::outcome, r.es, r.a, r.fs, r.d, r.fd, r.em, r.sg, r.dt
-    from jsonb_to_recordset(${jsonParam(tx, rows)}) as r(
-      t bigint, ri smallint, o text, es text, a smallint, fs text, d int, fd int, em text, sg text,
-      dt jsonb)`;
+    from unnest(${c.t}::bigint[], ${c.ri}::smallint[], ${c.o}::text[], ${c.es}::text[], ${c.a}::smallint[],
+      ${c.fs}::text[], ${c.d}::int[], ${c.fd}::int[], ${c.em}::text[], ${c.sg}::text[], ${c.dt}::jsonb[])
+      as r(t, ri, o, es, a, fs, d, fd, em, sg, dt)`;
 }
