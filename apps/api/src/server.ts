@@ -1,9 +1,9 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { openDatabase } from './db/client.ts';
+import { embeddedDataDir, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPartitionsAhead } from './db/partitions.ts';
 import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const adminToken = resolveAdminToken(config);
   const database = await openDatabase({
     url: config.DATABASE_URL,
-    dataDir: join(config.DATA_DIR, 'pglite'),
+    dataDir: embeddedDataDir(config),
     poolSize: config.DATABASE_POOL_SIZE,
   });
   await runMigrations(database);

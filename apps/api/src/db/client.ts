@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { startEmbeddedServer } from './embedded.ts';
 
@@ -47,6 +48,11 @@ const driverOptions = {
   // Timestamps come back as Date, bigint ids as strings (postgres.js defaults).
   connection: { application_name: 'flackyness', TimeZone: 'UTC' },
 } satisfies postgres.Options<Record<string, never>>;
+
+/** Where the embedded database keeps its files: a folder of its own inside DATA_DIR. */
+export function embeddedDataDir(config: { DATA_DIR: string }): string {
+  return join(config.DATA_DIR, 'pglite');
+}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {

@@ -109,5 +109,5 @@ export async function updateFlakyStates(
         where project_id = ${options.projectId}`;
     }
   }
-  return { newlyDetected };
+  return { newlyDetected: newlyDetected.sort((a, b) => Number(a) - Number(b)) };
 }

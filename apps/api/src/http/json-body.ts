@@ -8,19 +8,22 @@ import { readBody } from './body.ts';
  */
 export async function readJson(c: Context, options: { optional?: boolean } = {}): Promise<unknown> {
   const limit = (c.get('deps') as { config: { BODY_MAX_BYTES: number } }).config.BODY_MAX_BYTES;
+  const contentType = (c.req.header('content-type') ?? '').toLowerCase();
+  const isJson = /^application\/([\w.+-]+\+)?json\b/.test(contentType);
+  // Without a declared JSON body, an optional body may still be sent empty (curl -X POST).
+  if (!isJson && !options.optional) {
+    throw new ApiError('unsupported_media_type', 'Send the body as application/json');
+  }
   const declared = c.req.header('content-length');
-  const hasBody =
-    (declared !== undefined && declared !== '0') || (declared === undefined && c.req.raw.body);
-  if (!hasBody) {
+  const bytes =
+    declared === '0' || (declared === undefined && !c.req.raw.body)
+      ? new Uint8Array()
+      : await readBody(c, limit);
+  if (bytes.byteLength === 0) {
     if (options.optional) return {};
     throw new ApiError('bad_request', 'A JSON body is required');
   }
-  const contentType = (c.req.header('content-type') ?? '').toLowerCase();
-  if (!/^application\/([\w.+-]+\+)?json\b/.test(contentType)) {
-    throw new ApiError('unsupported_media_type', 'Send the body as application/json');
-  }
-  const bytes = await readBody(c, limit);
-  if (bytes.byteLength === 0 && options.optional) return {};
+  if (!isJson) throw new ApiError('unsupported_media_type', 'Send the body as application/json');
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {

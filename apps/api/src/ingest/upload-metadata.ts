@@ -38,9 +38,11 @@ export const uploadMetadataSchema = z.strictObject({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   ciProvider: z
-    .enum(ciProviders, { error: `must be one of ${ciProviders.join(', ')}` })
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.enum(ciProviders, { error: `must be one of ${ciProviders.join(', ')}` }).optional())
+    .optional(),
   repository: text(255),
   pr: z
     .string()

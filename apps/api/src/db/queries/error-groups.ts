@@ -42,7 +42,7 @@ export async function listErrorGroups(
       (select coalesce(jsonb_agg(jsonb_build_object('testId', t.id::text, 'title', t.title, 'file', t.file,
           'projectName', t.project_name)), '[]')
         from (select distinct test_id from failures f where f.error_signature = g.signature limit 5) s
-        join tests t on t.id = s.test_id) as "sampleTests"
+        join tests t on t.id = s.test_id and t.project_id = ${options.projectId}) as "sampleTests"
     from groups g
     order by g.failures desc, g.signature`;
 }

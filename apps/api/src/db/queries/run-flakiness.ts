@@ -31,7 +31,7 @@ export async function readRunFlakiness(
       (select count(*)::int from run_parts p where p.project_id = ${projectId} and p.run_id = ${runId} and jsonb_array_length(p.errors) > 0) as "runErrors",
       coalesce((select active_flaky from project_windows w where w.project_id = ${projectId}), 0) as "activeCount"
     from test_results tr
-    left join test_stats s on s.test_id = tr.test_id
+    left join test_stats s on s.test_id = tr.test_id and s.project_id = ${projectId}
     where tr.run_id = ${runId} and tr.project_id = ${projectId}`;
   if (!row) return { inRun: [], activeCount: 0, allFailuresQuarantined: false };
   return {
