@@ -17,7 +17,8 @@ CREATE TABLE "project_windows" (
 	"project_id" bigint PRIMARY KEY NOT NULL,
 	"window_days" integer NOT NULL,
 	"start_day" date NOT NULL,
-	"active_flaky" integer DEFAULT 0 NOT NULL
+	"active_flaky" integer DEFAULT 0 NOT NULL,
+	"tests_in_window" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "test_commit_stats" (
@@ -56,7 +57,7 @@ CREATE TABLE "test_stats" (
 	"last_flaky_at" timestamp with time zone,
 	"resolved_at" timestamp with time zone,
 	"clean_streak" integer DEFAULT 0 NOT NULL,
-	"last_seen_at" timestamp with time zone,
+	"last_seen_at" timestamp with time zone NOT NULL,
 	"runs" integer DEFAULT 0 NOT NULL,
 	"expected_runs" integer DEFAULT 0 NOT NULL,
 	"flaky_runs" integer DEFAULT 0 NOT NULL,
@@ -70,6 +71,8 @@ CREATE TABLE "test_stats" (
 --> statement-breakpoint
 ALTER TABLE "project_daily_stats" ADD CONSTRAINT "project_daily_stats_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "project_windows" ADD CONSTRAINT "project_windows_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "test_stats_rate_idx" ON "test_stats" USING btree ("project_id","status","flake_rate" DESC NULLS LAST,"test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
-CREATE INDEX "test_stats_seen_idx" ON "test_stats" USING btree ("project_id","status","last_seen_at" DESC NULLS LAST,"test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_rate_idx" ON "test_stats" USING btree ("project_id","status","flake_rate","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_seen_idx" ON "test_stats" USING btree ("project_id","status","last_seen_at","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_runs_idx" ON "test_stats" USING btree ("project_id","status","runs","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_resolved_idx" ON "test_stats" USING btree ("project_id","resolved_at") WHERE "test_stats"."status" = 'resolved';--> statement-breakpoint
 CREATE INDEX "test_stats_project_idx" ON "test_stats" USING btree ("project_id");

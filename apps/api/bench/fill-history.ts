@@ -118,9 +118,11 @@ export async function fillHistory(
     ) w on w.test_id = t.id
     where t.project_id = ${projectId}`;
   await sql`
-    insert into project_windows (project_id, window_days, start_day, active_flaky)
-    select ${projectId}, ${options.windowDays}, ${windowStart}::date, count(*) filter (where status = 'active')
+    insert into project_windows (project_id, window_days, start_day, active_flaky, tests_in_window)
+    select ${projectId}, ${options.windowDays}, ${windowStart}::date, count(*) filter (where status = 'active'),
+      count(*) filter (where runs + skipped_runs > 0)
     from test_stats where project_id = ${projectId}
-    on conflict (project_id) do update set active_flaky = excluded.active_flaky`;
+    on conflict (project_id) do update set active_flaky = excluded.active_flaky,
+      tests_in_window = excluded.tests_in_window`;
   await sql`analyze`;
 }

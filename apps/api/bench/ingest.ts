@@ -71,7 +71,9 @@ async function readRows(database: Database, table: string, where: string): Promi
   const sql = database.connect({ max: 1 });
   try {
     if (!useCopy) {
-      const [row] = await sql.unsafe(`select coalesce(json_agg(t), '[]')::text as rows from ${table} t where ${where}`);
+      const [row] = await sql.unsafe(
+        `select coalesce(json_agg(t), '[]')::text as rows from ${table} t where ${where}`,
+      );
       return { table, text: Buffer.from((row as unknown as { rows: string }).rows) };
     }
     const stream = await sql
@@ -88,7 +90,10 @@ async function readRows(database: Database, table: string, where: string): Promi
 async function copyIn(sql: Sql | postgres.TransactionSql, rows: TableRows): Promise<void> {
   if (rows.text.length === 0) return;
   if (!useCopy) {
-    await sql.unsafe(`insert into ${rows.table} overriding system value select * from json_populate_recordset(null::${rows.table}, $1::text::json)`, [rows.text.toString()]);
+    await sql.unsafe(
+      `insert into ${rows.table} overriding system value select * from json_populate_recordset(null::${rows.table}, $1::text::json)`,
+      [rows.text.toString()],
+    );
     return;
   }
   const stream = await sql.unsafe(`copy ${rows.table} from stdin`).writable();

@@ -269,20 +269,27 @@ export const testStats = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     /** Consecutive non-flaky, non-failed results (skips leave it unchanged). */
     cleanStreak: integer('clean_streak').notNull().default(0),
-    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
     ...statCounters(),
     /** (flaky_runs + commit_flakes) / runs over the window; 0 when runs = 0. */
     flakeRate: doublePrecision('flake_rate').notNull().default(0),
   },
   // Only tests ever detected flaky are listed, so only they are indexed for sorting: the counters
   // of every other test change on each upload without touching these indexes.
+  // Each sort of the flaky-tests list is a range scan of one of these, forwards or backwards.
   (t) => [
     index('test_stats_rate_idx')
-      .on(t.projectId, t.status, t.flakeRate.desc(), t.testId)
+      .on(t.projectId, t.status, t.flakeRate, t.testId)
       .where(sql`${t.status} is not null`),
     index('test_stats_seen_idx')
-      .on(t.projectId, t.status, t.lastSeenAt.desc(), t.testId)
+      .on(t.projectId, t.status, t.lastSeenAt, t.testId)
       .where(sql`${t.status} is not null`),
+    index('test_stats_runs_idx')
+      .on(t.projectId, t.status, t.runs, t.testId)
+      .where(sql`${t.status} is not null`),
+    index('test_stats_resolved_idx')
+      .on(t.projectId, t.resolvedAt)
+      .where(sql`${t.status} = 'resolved'`),
     index('test_stats_project_idx').on(t.projectId),
   ],
 );
@@ -296,4 +303,6 @@ export const projectWindows = pgTable('project_windows', {
   /** First day counted in test_stats' counters. */
   startDay: date('start_day').notNull(),
   activeFlaky: integer('active_flaky').notNull().default(0),
+  /** Tests with at least one result (skips included) in the window. */
+  testsInWindow: integer('tests_in_window').notNull().default(0),
 });

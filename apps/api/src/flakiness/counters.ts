@@ -185,7 +185,7 @@ export async function applyPartCounters(
     ),
     updated as (
       update test_stats s set
-        last_seen_at = greatest(s.last_seen_at, ${sign === 1 ? scope.createdAt : null}::timestamptz),
+        last_seen_at = greatest(s.last_seen_at, ${scope.createdAt}::timestamptz),
         runs = s.runs + w.runs, expected_runs = s.expected_runs + w.expected_runs,
         flaky_runs = s.flaky_runs + w.flaky_runs, failed_runs = s.failed_runs + w.failed_runs,
         skipped_runs = s.skipped_runs + w.skipped_runs, commit_flakes = s.commit_flakes + w.commit_flakes,
@@ -193,18 +193,25 @@ export async function applyPartCounters(
         flake_rate = case when s.runs + w.runs > 0
           then least(1.0, (s.flaky_runs + w.flaky_runs + s.commit_flakes + w.commit_flakes)::float8 / (s.runs + w.runs))
           else 0 end
-      from windowed w
-      where s.test_id = w.test_id
-      returning s.test_id
-    )
+      from windowed w, test_stats old
+      where s.test_id = w.test_id and old.test_id = w.test_id
+      -- old is the row before this statement: did the test enter (or leave) the window?
+      returning s.test_id, (s.runs + s.skipped_runs > 0)::int - (old.runs + old.skipped_runs > 0)::int as entered
+    ),
     -- Uploads of a project hold its window lock, so no other transaction inserts these tests' rows.
-    insert into test_stats (test_id, project_id, last_seen_at, runs, expected_runs, flaky_runs,
-      failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate)
-    select w.test_id, ${scope.projectId}, ${sign === 1 ? scope.createdAt : null}::timestamptz, w.runs, w.expected_runs,
-      w.flaky_runs, w.failed_runs, w.skipped_runs, w.commit_flakes, w.duration_ms, w.wasted_ms,
-      case when w.runs > 0 then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end
-    from windowed w
-    where not exists (select 1 from updated u where u.test_id = w.test_id)`;
+    inserted as (
+      insert into test_stats (test_id, project_id, last_seen_at, runs, expected_runs, flaky_runs,
+        failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate)
+      select w.test_id, ${scope.projectId}, ${scope.createdAt}::timestamptz, w.runs, w.expected_runs,
+        w.flaky_runs, w.failed_runs, w.skipped_runs, w.commit_flakes, w.duration_ms, w.wasted_ms,
+        case when w.runs > 0 then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end
+      from windowed w
+      where not exists (select 1 from updated u where u.test_id = w.test_id)
+      returning (runs + skipped_runs > 0)::int as entered
+    )
+    update project_windows set tests_in_window = tests_in_window
+      + (select coalesce(sum(entered), 0) from updated) + (select coalesce(sum(entered), 0) from inserted)
+    where project_id = ${scope.projectId}`;
   return commitChanges.map((c) => ({ testId: c.testId, change: c.change }));
 }
 

@@ -52,11 +52,17 @@ export async function lockProjectWindow(
         where project_id = ${projectId} and day >= ${row.startDay}::date and day < ${start}::date
         group by test_id
       )
-      update test_stats s set
-        ${tx.unsafe(counterColumns.map((c) => `${c} = s.${c} - e.${c}`).join(', '))},
-        flake_rate = ${tx.unsafe(rateAfter('s.', '- e.'))}
-      from expired e
-      where s.test_id = e.test_id and s.project_id = ${projectId}`;
+      , updated as (
+        update test_stats s set
+          ${tx.unsafe(counterColumns.map((c) => `${c} = s.${c} - e.${c}`).join(', '))},
+          flake_rate = ${tx.unsafe(rateAfter('s.', '- e.'))}
+        from expired e, test_stats old
+        where s.test_id = e.test_id and old.test_id = e.test_id and s.project_id = ${projectId}
+        returning (old.runs + old.skipped_runs > 0)::int - (s.runs + s.skipped_runs > 0)::int as left_window
+      )
+      update project_windows set tests_in_window = tests_in_window
+        - (select coalesce(sum(left_window), 0) from updated)
+      where project_id = ${projectId}`;
   }
   await tx`
     update project_windows set window_days = ${windowDays}, start_day = ${start}
@@ -88,6 +94,10 @@ async function rebuildWindowCounters(
         then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end
     from test_stats t left join sums w on w.test_id = t.test_id
     where s.test_id = t.test_id and t.project_id = ${projectId}`;
+  await tx`
+    update project_windows set tests_in_window = (
+      select count(*) from test_stats where project_id = ${projectId} and runs + skipped_runs > 0)
+    where project_id = ${projectId}`;
 }
 
 /**

@@ -64,12 +64,17 @@ export async function listFlakyTests(
   projectId: string,
   query: FlakyTestQuery,
 ): Promise<FlakyTestRow[]> {
-  const statuses =
-    query.status === 'all' || query.status === 'any' ? ['active', 'resolved'] : [query.status];
   const { window } = query;
+  // One status is an equality, so the ordered index scan applies; 'all' is both ever-flaky states.
+  const statusFilter =
+    query.status === 'any'
+      ? sql``
+      : query.status === 'all'
+        ? sql`and s.status is not null`
+        : sql`and s.status = ${query.status}`;
   const scope = sql`
     s.project_id = ${projectId}
-    ${query.status === 'any' ? sql`` : sql`and s.status = any(${statuses}::text[])`}
+    ${statusFilter}
     ${query.testIds ? sql`and s.test_id = any(${query.testIds}::bigint[])` : sql``}`;
   const counters = window.isDefault
     ? sql`
@@ -99,11 +104,9 @@ export async function listFlakyTests(
   const direction = sql.unsafe(query.order === 'asc' ? 'asc' : 'desc');
   const comparison = sql.unsafe(query.order === 'asc' ? '>' : '<');
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
-  // Nulls (a test never seen in the window) sort last either way; the cursor carries them as null.
+  // Every sort column is non-null, so (sort value, test id) orders the list totally.
   const keyset = query.after
-    ? query.after.value === null
-      ? sql`and ${sortBy} is null and c.test_id ${comparison} ${query.after.testId}::bigint`
-      : sql`and (${sortBy} is null or (${sortBy}, c.test_id) ${comparison} (${query.after.value}, ${query.after.testId}::bigint))`
+    ? sql`and (${sortBy}, c.test_id) ${comparison} (${query.after.value}, ${query.after.testId}::bigint)`
     : sql``;
 
   return sql<FlakyTestRow[]>`
@@ -120,7 +123,7 @@ export async function listFlakyTests(
       ${pattern ? sql`where (t.title ilike ${pattern} or t.file ilike ${pattern} or array_to_string(t.title_path, ' ') ilike ${pattern})` : sql``}
     ) c
     where true ${keyset}
-    order by ${sortBy} ${direction} nulls last, c.test_id ${direction}
+    order by ${sortBy} ${direction}, c.test_id ${direction}
     limit ${query.limit + 1}`;
 }
 

@@ -43,15 +43,16 @@ export async function readTestCounts(
   projectId: string,
   window: WindowSpec,
 ): Promise<TestCounts> {
+  // The default window's test count and the active count are maintained at ingest.
   const total = window.isDefault
-    ? sql`select count(*)::int from test_stats where project_id = ${projectId} and runs + skipped_runs > 0`
+    ? sql`select tests_in_window from project_windows where project_id = ${projectId}`
     : sql`
         select count(distinct test_id)::int from test_daily_stats
         where project_id = ${projectId} and day >= ${window.startDay}::date and runs + skipped_runs > 0
           ${window.branch !== undefined ? sql`and branch = ${window.branch}` : sql``}`;
   const [row] = await sql<TestCounts[]>`
-    select (${total}) as "totalTests",
-      (select count(*)::int from test_stats where project_id = ${projectId} and status = 'active') as "activeFlaky",
+    select coalesce((${total}), 0) as "totalTests",
+      coalesce((select active_flaky from project_windows where project_id = ${projectId}), 0) as "activeFlaky",
       (select count(*)::int from test_stats where project_id = ${projectId} and status = 'resolved'
         and resolved_at >= now() - interval '7 days') as "fixedThisWeek"`;
   return row ?? { totalTests: 0, activeFlaky: 0, fixedThisWeek: 0 };
