@@ -23,6 +23,18 @@ export interface CommitFlakeChange {
   change: 1 | -1;
 }
 
+/** The counters every aggregate table keeps (DESIGN.md §4; see schema.ts statCounters). */
+export const counterColumns = [
+  'runs',
+  'expected_runs',
+  'flaky_runs',
+  'failed_runs',
+  'skipped_runs',
+  'commit_flakes',
+  'duration_ms',
+  'wasted_ms',
+] as const;
+
 interface TestDelta {
   test_id: string;
   day: string;
@@ -119,19 +131,7 @@ export async function applyPartCounters(
     });
   }
 
-  const c = columnsOf(rows, [
-    'test_id',
-    'day',
-    'branch',
-    'runs',
-    'expected_runs',
-    'flaky_runs',
-    'failed_runs',
-    'skipped_runs',
-    'commit_flakes',
-    'duration_ms',
-    'wasted_ms',
-  ] as const);
+  const c = columnsOf(rows, ['test_id', 'day', 'branch', ...counterColumns] as const);
   await tx`
     with signed as (
       select test_id, day, branch, sum(runs)::int as runs, sum(expected_runs)::int as expected_runs,

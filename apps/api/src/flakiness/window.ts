@@ -1,4 +1,5 @@
 import type { Sql, TxSql } from '../db/client.ts';
+import { counterColumns } from './counters.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -6,17 +7,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function windowStartDay(days: number, now = new Date()): string {
   return new Date(now.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
 }
-
-const counterColumns = [
-  'runs',
-  'expected_runs',
-  'flaky_runs',
-  'failed_runs',
-  'skipped_runs',
-  'commit_flakes',
-  'duration_ms',
-  'wasted_ms',
-] as const;
 
 /**
  * Locks the project's window row for the rest of the transaction (uploads of one project apply

@@ -1,3 +1,4 @@
+import type { StoredResultFields } from '../db/queries/result-fields.ts';
 import type { RunPartRow, RunResultRow, RunRow } from '../db/queries/runs.ts';
 
 /** API shapes: camelCase, string ids, ISO 8601 UTC times. */
@@ -59,14 +60,10 @@ export function toRunPartDto(part: RunPartRow) {
   };
 }
 
-export function toRunResultDto(result: RunResultRow) {
+/** What a stored result says, in the API's words (shared by run detail and test history). */
+export function toResultDto(result: StoredResultFields) {
   const details = (result.details ?? {}) as { attempts?: unknown; annotations?: unknown };
   return {
-    testId: result.testId,
-    title: result.title,
-    titlePath: result.titlePath,
-    file: result.file,
-    projectName: result.projectName,
     repeatIndex: result.repeatIndex,
     outcome: result.outcome,
     expectedStatus: result.expectedStatus,
@@ -79,5 +76,16 @@ export function toRunResultDto(result: RunResultRow) {
       : null,
     attemptDetails: details.attempts ?? null,
     annotations: details.annotations ?? [],
+  };
+}
+
+export function toRunResultDto(result: RunResultRow) {
+  return {
+    testId: result.testId,
+    title: result.title,
+    titlePath: result.titlePath,
+    file: result.file,
+    projectName: result.projectName,
+    ...toResultDto(result),
   };
 }

@@ -4,7 +4,7 @@ import { requireViewer } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { windowQueryShape, windowSpec } from '../http/window-query.ts';
-import { listDailyTrend, readTestCounts } from '../db/queries/project-stats.ts';
+import { listDailyTrend, readTestCounts, type DailyTrendRow } from '../db/queries/project-stats.ts';
 import { flakeRate, wilsonInterval } from '../flakiness/model.ts';
 import { ensureWindowCurrent } from '../flakiness/window.ts';
 import { readableProject } from './project-param.ts';
@@ -12,6 +12,17 @@ import { readableProject } from './project-param.ts';
 export const projectStatsRoutes = new Hono<AppEnv>();
 
 const statsQuery = z.strictObject(windowQueryShape);
+
+type DayCounters = Omit<DailyTrendRow, 'day' | 'expectedRuns'>;
+const noResults: DayCounters = {
+  runs: 0,
+  flakyRuns: 0,
+  failedRuns: 0,
+  commitFlakes: 0,
+  skippedRuns: 0,
+  wastedMs: 0,
+  durationMs: 0,
+};
 
 /** Every day of the window, oldest first, including days without results. */
 function windowDays(startDay: string, today = new Date()): string[] {
@@ -39,23 +50,9 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     listDailyTrend(database.sql, project.id, window),
   ]);
   const byDay = new Map(trend.map((row) => [row.day, row]));
-  const totals = {
-    runs: 0,
-    flakyRuns: 0,
-    failedRuns: 0,
-    commitFlakes: 0,
-    skippedRuns: 0,
-    wastedMs: 0,
-    durationMs: 0,
-  };
+  const totals = { ...noResults };
   for (const row of trend) {
-    totals.runs += row.runs;
-    totals.flakyRuns += row.flakyRuns;
-    totals.failedRuns += row.failedRuns;
-    totals.commitFlakes += row.commitFlakes;
-    totals.skippedRuns += row.skippedRuns;
-    totals.wastedMs += row.wastedMs;
-    totals.durationMs += row.durationMs;
+    for (const key of Object.keys(totals) as (keyof DayCounters)[]) totals[key] += row[key];
   }
   const interval = wilsonInterval(
     Math.min(totals.runs, totals.flakyRuns + totals.commitFlakes),
@@ -73,25 +70,8 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     flakeRateLow: interval.low,
     flakeRateHigh: interval.high,
     trend: windowDays(window.startDay).map((day) => {
-      const row = byDay.get(day);
-      const counters = row ?? {
-        runs: 0,
-        flakyRuns: 0,
-        failedRuns: 0,
-        commitFlakes: 0,
-        skippedRuns: 0,
-        wastedMs: 0,
-      };
-      return {
-        day,
-        runs: counters.runs,
-        flakyRuns: counters.flakyRuns,
-        failedRuns: counters.failedRuns,
-        commitFlakes: counters.commitFlakes,
-        skippedRuns: counters.skippedRuns,
-        wastedMs: counters.wastedMs,
-        flakeRate: flakeRate(counters),
-      };
+      const { durationMs: _, ...counters } = byDay.get(day) ?? { ...noResults, day };
+      return { ...counters, day, flakeRate: flakeRate(counters) };
     }),
   });
 });

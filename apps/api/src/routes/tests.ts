@@ -10,7 +10,7 @@ import { listFlakyTests } from '../db/queries/flaky-tests.ts';
 import { getTest, listTestHistory, type TestRow } from '../db/queries/test-history.ts';
 import { readFlipRates, toFlakyTestItem } from '../flakiness/flaky-tests-page.ts';
 import { ensureWindowCurrent } from '../flakiness/window.ts';
-import { runUrl } from './dto.ts';
+import { runUrl, toResultDto } from './dto.ts';
 
 export const testRoutes = new Hono<AppEnv>();
 
@@ -89,27 +89,17 @@ testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
     page(
       rows,
       query.limit,
-      (r) => {
-        const details = (r.details ?? {}) as { attempts?: unknown; annotations?: unknown };
-        return {
-          runId: r.runId,
-          startedAt: r.createdAt.toISOString(),
-          outcome: r.outcome,
-          expectedStatus: r.expectedStatus,
-          attempts: r.attempts,
-          finalStatus: r.finalStatus,
-          durationMs: r.durationMs,
-          failedDurationMs: r.failedDurationMs,
-          error: r.errorMessage ? { message: r.errorMessage, signature: r.errorSignature } : null,
-          attemptDetails: details.attempts ?? null,
-          branch: r.branch,
-          commit: r.commit,
-          runStatus: r.runStatus,
-          excludedFromStats: r.excludedFromStats,
-          ciRunUrl: r.ciRunUrl,
-          url: runUrl(config.publicUrl, { projectId: test.projectId, id: r.runId }),
-        };
-      },
+      (r) => ({
+        runId: r.runId,
+        startedAt: r.createdAt.toISOString(),
+        ...toResultDto(r),
+        branch: r.branch,
+        commit: r.commit,
+        runStatus: r.runStatus,
+        excludedFromStats: r.excludedFromStats,
+        ciRunUrl: r.ciRunUrl,
+        url: runUrl(config.publicUrl, { projectId: test.projectId, id: r.runId }),
+      }),
       (r) => [r.createdAt.toISOString(), r.runId],
     ),
   );

@@ -1,4 +1,5 @@
 import type { Sql, TxSql } from '../client.ts';
+import { resultFields, type StoredResultFields } from './result-fields.ts';
 import type { UploadMetadata } from '../../ingest/upload-metadata.ts';
 
 export interface RunRow {
@@ -209,23 +210,12 @@ export async function listRunParts(
     from run_parts where project_id = ${projectId} and run_id = ${runId} order by shard, id`;
 }
 
-export interface RunResultRow {
+export interface RunResultRow extends StoredResultFields {
   testId: string;
   projectName: string;
   file: string;
   title: string;
   titlePath: string[];
-  repeatIndex: number;
-  outcome: string;
-  expectedStatus: string;
-  attempts: number;
-  finalStatus: string | null;
-  durationMs: number;
-  failedDurationMs: number;
-  errorMessage: string | null;
-  errorSignature: string | null;
-  details: unknown;
-  createdAt: Date;
 }
 
 /** A run's results, failures first. */
@@ -236,11 +226,7 @@ export async function listRunResults(
 ): Promise<RunResultRow[]> {
   return sql<RunResultRow[]>`
     select tr.test_id as "testId", t.project_name as "projectName", t.file, t.title,
-      t.title_path as "titlePath", tr.repeat_index as "repeatIndex", tr.outcome,
-      tr.expected_status as "expectedStatus", tr.attempts, tr.final_status as "finalStatus",
-      tr.duration_ms as "durationMs", tr.failed_duration_ms as "failedDurationMs",
-      tr.error_message as "errorMessage", tr.error_signature as "errorSignature", tr.details,
-      tr.created_at as "createdAt"
+      t.title_path as "titlePath", ${resultFields(sql)}
     from test_results tr
     join tests t on t.id = tr.test_id and t.project_id = ${projectId}
     where tr.run_id = ${runId} and tr.project_id = ${projectId}

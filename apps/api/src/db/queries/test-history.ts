@@ -1,4 +1,5 @@
 import type { Sql } from '../client.ts';
+import { resultFields, type StoredResultFields } from './result-fields.ts';
 
 export interface TestRow {
   id: string;
@@ -24,19 +25,8 @@ export async function getTest(sql: Sql, testId: string): Promise<TestRow | undef
   return row;
 }
 
-export interface HistoryRow {
+export interface HistoryRow extends StoredResultFields {
   runId: string;
-  createdAt: Date;
-  repeatIndex: number;
-  outcome: string;
-  expectedStatus: string;
-  attempts: number;
-  finalStatus: string | null;
-  durationMs: number;
-  failedDurationMs: number;
-  errorMessage: string | null;
-  errorSignature: string | null;
-  details: unknown;
   branch: string | null;
   commit: string | null;
   ciRunUrl: string | null;
@@ -57,10 +47,7 @@ export async function listTestHistory(
   },
 ): Promise<HistoryRow[]> {
   return sql<HistoryRow[]>`
-    select tr.run_id as "runId", tr.created_at as "createdAt", tr.repeat_index as "repeatIndex", tr.outcome,
-      tr.expected_status as "expectedStatus", tr.attempts, tr.final_status as "finalStatus",
-      tr.duration_ms as "durationMs", tr.failed_duration_ms as "failedDurationMs",
-      tr.error_message as "errorMessage", tr.error_signature as "errorSignature", tr.details,
+    select tr.run_id as "runId", ${resultFields(sql)},
       r.branch, r.commit, r.run_url as "ciRunUrl", r.status as "runStatus",
       r.excluded_from_stats as "excludedFromStats"
     from test_results tr
