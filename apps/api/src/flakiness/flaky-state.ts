@@ -31,6 +31,8 @@ export async function updateFlakyStates(
     at: Date;
     results: readonly StoredResult[];
     commitFlakeTestIds: ReadonlySet<string>;
+    /** Tests whose result replaces one of a re-uploaded shard: not a new run for their streak. */
+    replacedTestIds?: ReadonlySet<string>;
     config: ModelConfig;
   },
 ): Promise<{ newlyDetected: string[] }> {
@@ -42,11 +44,7 @@ export async function updateFlakyStates(
   const withEvents = [
     ...new Set(
       ordered
-        .filter(
-          (r) =>
-            r.outcome === 'flaky' ||
-            (r.outcome === 'unexpected' && options.commitFlakeTestIds.has(r.testId)),
-        )
+        .filter((r) => r.outcome === 'flaky' || options.commitFlakeTestIds.has(r.testId))
         .map((r) => r.testId),
     ),
   ];
@@ -65,14 +63,13 @@ export async function updateFlakyStates(
     const row = byTest.get(result.testId);
     if (!row) continue;
     const before = changed.get(result.testId) ?? row;
+    // The results that made a commit flaky (whichever came second, pass or fail) are its event.
+    const commitFlake = options.commitFlakeTestIds.has(result.testId);
+    const isEvent = result.outcome === 'flaky' || commitFlake;
+    if (!isEvent && options.replacedTestIds?.has(result.testId)) continue;
     const after = nextFlakyState(
       before,
-      {
-        outcome: result.outcome,
-        at: options.at,
-        commitFlake:
-          options.commitFlakeTestIds.has(result.testId) && result.outcome === 'unexpected',
-      },
+      { outcome: result.outcome, at: options.at, commitFlake },
       row,
       options.config,
     );

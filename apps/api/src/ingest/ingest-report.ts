@@ -100,9 +100,11 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         commit: run.commit,
       });
       const previous = await findPartByShard(tx, projectId, run.id, shard);
+      const replacedTestIds = new Set<string>();
       if (previous) {
+        const stored = await listPartResults(tx, projectId, run.id, previous);
+        for (const result of stored) replacedTestIds.add(result.testId);
         if (!run.excludedFromStats) {
-          const stored = await listPartResults(tx, projectId, run.id, previous);
           await applyPartCounters(tx, scope(previous.startedAt), stored, -1, windowStart);
         }
         await deletePart(tx, previous);
@@ -152,6 +154,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         commitFlakeTestIds: new Set(
           commitChanges.filter((c) => c.change === 1).map((c) => c.testId),
         ),
+        replacedTestIds,
         config: input.settings,
       });
       return { runId: run.id, created: true, newlyDetected };

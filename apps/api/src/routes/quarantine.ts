@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { requireViewer } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
+import { validate } from '../http/validate.ts';
 import { listQuarantinedTests } from '../db/queries/quarantine.ts';
 import { grepInvertPattern } from '../flakiness/quarantine.ts';
 import { readableProject } from './project-param.ts';
@@ -10,6 +12,7 @@ export const quarantineRoutes = new Hono<AppEnv>();
 /** Active flaky tests, for CI: `npx playwright test --grep-invert "$(… | jq -r .grepInvert)"`. */
 quarantineRoutes.get('/projects/:project/quarantine', requireViewer(), async (c) => {
   const project = await readableProject(c);
+  validate(z.strictObject({}), c.req.query(), 'query parameters');
   const rows = await listQuarantinedTests(c.get('deps').database.sql, project.id);
   return c.json({
     items: rows.map((r) => ({

@@ -34,6 +34,7 @@ export async function insertResults(
       em: r.error?.message ?? null,
       // Failures are grouped by signature; an expected failure (test.fail()) is not one.
       sg: r.outcome === 'unexpected' || r.outcome === 'flaky' ? (r.error?.signature ?? null) : null,
+      // Sent as text and cast there: a jsonb[] parameter would have each string JSON-encoded again.
       dt: details ? JSON.stringify(details) : null,
     };
   });
@@ -57,6 +58,7 @@ export async function insertResults(
     select ${values.projectId}, ${values.runId}, ${values.partId}, r.t, r.ri, ${values.createdAt},
       r.o::outcome, r.es, r.a, r.fs, r.d, r.fd, r.em, r.sg, r.dt
     from unnest(${c.t}::bigint[], ${c.ri}::smallint[], ${c.o}::text[], ${c.es}::text[], ${c.a}::smallint[],
-      ${c.fs}::text[], ${c.d}::int[], ${c.fd}::int[], ${c.em}::text[], ${c.sg}::text[], ${c.dt}::jsonb[])
+      ${c.fs}::text[], ${c.d}::int[], ${c.fd}::int[], ${c.em}::text[], ${c.sg}::text[],
+      ${c.dt}::text[]::jsonb[])
       as r(t, ri, o, es, a, fs, d, fd, em, sg, dt)`;
 }
