@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { embeddedDataDir, openDatabase } from './client.ts';
 import { runMigrations } from './migrate.ts';
