@@ -66,13 +66,15 @@ CREATE TABLE "test_stats" (
 	"commit_flakes" integer DEFAULT 0 NOT NULL,
 	"duration_ms" bigint DEFAULT 0 NOT NULL,
 	"wasted_ms" bigint DEFAULT 0 NOT NULL,
-	"flake_rate" double precision DEFAULT 0 NOT NULL
+	"flake_rate" double precision DEFAULT 0 NOT NULL,
+	"listed_runs" integer,
+	"listed_last_seen_at" timestamp with time zone
 );
 --> statement-breakpoint
 ALTER TABLE "project_daily_stats" ADD CONSTRAINT "project_daily_stats_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "project_windows" ADD CONSTRAINT "project_windows_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "test_stats_rate_idx" ON "test_stats" USING btree ("project_id","status","flake_rate","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
-CREATE INDEX "test_stats_seen_idx" ON "test_stats" USING btree ("project_id","status","last_seen_at","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
-CREATE INDEX "test_stats_runs_idx" ON "test_stats" USING btree ("project_id","status","runs","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_seen_idx" ON "test_stats" USING btree ("project_id","status","listed_last_seen_at","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
+CREATE INDEX "test_stats_runs_idx" ON "test_stats" USING btree ("project_id","status","listed_runs","test_id") WHERE "test_stats"."status" is not null;--> statement-breakpoint
 CREATE INDEX "test_stats_resolved_idx" ON "test_stats" USING btree ("project_id","resolved_at") WHERE "test_stats"."status" = 'resolved';--> statement-breakpoint
 CREATE INDEX "test_stats_project_idx" ON "test_stats" USING btree ("project_id");

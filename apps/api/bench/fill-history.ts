@@ -100,7 +100,8 @@ export async function fillHistory(
     group by tr.test_id, r.commit`;
   await sql`
     insert into test_stats (test_id, project_id, status, first_detected_at, last_flaky_at, last_seen_at,
-      runs, expected_runs, flaky_runs, failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate)
+      runs, expected_runs, flaky_runs, failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate,
+      listed_runs, listed_last_seen_at)
     select t.id, ${projectId},
       case when w.flaky_runs > 0 and w.flaky_runs::float8 / nullif(w.runs, 0) >= 0.05 then 'active' end,
       case when w.flaky_runs > 0 then ${runStart(0)}::timestamptz end,
@@ -108,7 +109,10 @@ export async function fillHistory(
       ${runStart(runs - 1)},
       coalesce(w.runs, 0), coalesce(w.expected_runs, 0), coalesce(w.flaky_runs, 0), coalesce(w.failed_runs, 0),
       coalesce(w.skipped_runs, 0), 0, coalesce(w.duration_ms, 0), coalesce(w.wasted_ms, 0),
-      case when coalesce(w.runs, 0) > 0 then least(1.0, w.flaky_runs::float8 / w.runs) else 0 end
+      case when coalesce(w.runs, 0) > 0 then least(1.0, w.flaky_runs::float8 / w.runs) else 0 end,
+      case when w.flaky_runs > 0 and w.flaky_runs::float8 / nullif(w.runs, 0) >= 0.05 then w.runs end,
+      case when w.flaky_runs > 0 and w.flaky_runs::float8 / nullif(w.runs, 0) >= 0.05
+        then ${runStart(runs - 1)}::timestamptz end
     from tests t
     left join (
       select test_id, sum(runs)::int as runs, sum(expected_runs)::int as expected_runs, sum(flaky_runs)::int as flaky_runs,

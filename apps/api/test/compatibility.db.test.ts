@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Totals } from './api-shapes.ts';
 import { createProject, startTestApp, uploadReport, type TestApp } from './harness.ts';
 
 /**
@@ -18,13 +19,6 @@ const files = existsSync(dir)
       .sort()
   : [];
 
-interface Totals {
-  total: number;
-  expected: number;
-  unexpected: number;
-  flaky: number;
-  skipped: number;
-}
 type Outcome = Exclude<keyof Totals, 'total'>;
 interface Suite {
   specs?: { tests: { status?: string }[] }[];

@@ -129,3 +129,16 @@ export async function uploadReport(
       typeof report === 'string' || report instanceof Uint8Array ? report : JSON.stringify(report),
   });
 }
+
+/** Rows a project holds in the tables an upload writes: a refused request must leave them so. */
+export async function countProjectRows(t: TestApp, projectId: string) {
+  const [row] = await t.database.sql<
+    { runs: number; parts: number; results: number; tests: number }[]
+  >`
+    select
+      (select count(*)::int from runs where project_id = ${projectId}) as runs,
+      (select count(*)::int from run_parts where project_id = ${projectId}) as parts,
+      (select count(*)::int from test_results where project_id = ${projectId}) as results,
+      (select count(*)::int from tests where project_id = ${projectId}) as tests`;
+  return row as { runs: number; parts: number; results: number; tests: number };
+}

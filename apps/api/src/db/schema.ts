@@ -273,6 +273,14 @@ export const testStats = pgTable(
     ...statCounters(),
     /** (flaky_runs + commit_flakes) / runs over the window; 0 when runs = 0. */
     flakeRate: doublePrecision('flake_rate').notNull().default(0),
+    /**
+     * Sort keys of the flaky-tests list: runs and last_seen_at, kept only while the test is listed
+     * (status not null), null otherwise. Every upload changes runs and last_seen_at of every test;
+     * indexing these copies instead leaves the indexed values of unlisted tests unchanged, so their
+     * updates stay HOT (no index writes).
+     */
+    listedRuns: integer('listed_runs'),
+    listedLastSeenAt: timestamp('listed_last_seen_at', { withTimezone: true }),
   },
   // Only tests ever detected flaky are listed, so only they are indexed for sorting: the counters
   // of every other test change on each upload without touching these indexes.
@@ -282,10 +290,10 @@ export const testStats = pgTable(
       .on(t.projectId, t.status, t.flakeRate, t.testId)
       .where(sql`${t.status} is not null`),
     index('test_stats_seen_idx')
-      .on(t.projectId, t.status, t.lastSeenAt, t.testId)
+      .on(t.projectId, t.status, t.listedLastSeenAt, t.testId)
       .where(sql`${t.status} is not null`),
     index('test_stats_runs_idx')
-      .on(t.projectId, t.status, t.runs, t.testId)
+      .on(t.projectId, t.status, t.listedRuns, t.testId)
       .where(sql`${t.status} is not null`),
     index('test_stats_resolved_idx')
       .on(t.projectId, t.resolvedAt)

@@ -192,7 +192,10 @@ export async function applyPartCounters(
         duration_ms = s.duration_ms + w.duration_ms, wasted_ms = s.wasted_ms + w.wasted_ms,
         flake_rate = case when s.runs + w.runs > 0
           then least(1.0, (s.flaky_runs + w.flaky_runs + s.commit_flakes + w.commit_flakes)::float8 / (s.runs + w.runs))
-          else 0 end
+          else 0 end,
+        listed_runs = case when s.status is not null then s.runs + w.runs end,
+        listed_last_seen_at = case when s.status is not null
+          then greatest(s.last_seen_at, ${scope.createdAt}::timestamptz) end
       from windowed w, test_stats old
       where s.test_id = w.test_id and old.test_id = w.test_id
       -- old is the row before this statement: did the test enter (or leave) the window?

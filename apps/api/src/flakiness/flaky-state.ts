@@ -94,7 +94,9 @@ export async function updateFlakyStates(
       ),
       updated as (
         update test_stats s set status = u.status, first_detected_at = u.first_detected_at,
-          last_flaky_at = u.last_flaky_at, resolved_at = u.resolved_at, clean_streak = u.clean_streak
+          last_flaky_at = u.last_flaky_at, resolved_at = u.resolved_at, clean_streak = u.clean_streak,
+          listed_runs = case when u.status is not null then s.runs end,
+          listed_last_seen_at = case when u.status is not null then s.last_seen_at end
         from incoming u, test_stats old
         where s.test_id = u.test_id and old.test_id = u.test_id and s.project_id = ${options.projectId}
         returning (u.status is not distinct from 'active')::int - (old.status is not distinct from 'active')::int as change

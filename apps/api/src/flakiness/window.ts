@@ -45,7 +45,8 @@ export async function lockProjectWindow(
       , updated as (
         update test_stats s set
           ${tx.unsafe(counterColumns.map((c) => `${c} = s.${c} - e.${c}`).join(', '))},
-          flake_rate = ${tx.unsafe(rateAfter('s.', '- e.'))}
+          flake_rate = ${tx.unsafe(rateAfter('s.', '- e.'))},
+          listed_runs = case when s.status is not null then s.runs - e.runs end
         from expired e, test_stats old
         where s.test_id = e.test_id and old.test_id = e.test_id and s.project_id = ${projectId}
         returning (old.runs + old.skipped_runs > 0)::int - (s.runs + s.skipped_runs > 0)::int as left_window
@@ -81,7 +82,8 @@ async function rebuildWindowCounters(
     update test_stats s set
       ${tx.unsafe(counterColumns.map((c) => `${c} = coalesce(w.${c}, 0)`).join(', '))},
       flake_rate = case when coalesce(w.runs, 0) > 0
-        then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end
+        then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end,
+      listed_runs = case when t.status is not null then coalesce(w.runs, 0) end
     from test_stats t left join sums w on w.test_id = t.test_id
     where s.test_id = t.test_id and t.project_id = ${projectId}`;
   await tx`

@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
-import { reportPath, type ReportName } from '../../test/fixtures/reports.ts';
+import { reportBytes, type ErrorBody } from '../../test/api-shapes.ts';
+import {
+  countProjectRows,
+  createProject,
+  startTestApp,
+  uploadReport,
+  type TestApp,
+} from '../../test/harness.ts';
+import { type ReportName } from '../../test/fixtures/reports.ts';
 
 /** Every bad upload gets its 4xx with `{"error": {code, message}}`, and changes nothing. */
 
@@ -19,13 +25,9 @@ afterAll(async () => {
   await Promise.all([t?.close(), small?.close()]);
 });
 
-const bytes = (name: ReportName) => readFileSync(reportPath(name));
+const bytes = reportBytes;
 /** A valid report the project has not stored yet: refused only for what the test gets wrong. */
 const fresh = bytes('all-pass');
-
-interface ErrorBody {
-  error: { code: string; message: string; details?: { path: string; message: string }[] };
-}
 
 async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
   const body = (await response.json()) as ErrorBody;
@@ -35,17 +37,7 @@ async function expectError(response: Response, status: number, code: string): Pr
   return body;
 }
 
-async function counts(app: TestApp, projectId: string) {
-  const [row] = await app.database.sql<
-    { runs: number; parts: number; results: number; tests: number }[]
-  >`
-    select
-      (select count(*)::int from runs where project_id = ${projectId}) as runs,
-      (select count(*)::int from run_parts where project_id = ${projectId}) as parts,
-      (select count(*)::int from test_results where project_id = ${projectId}) as results,
-      (select count(*)::int from tests where project_id = ${projectId}) as tests`;
-  return row;
-}
+const counts = countProjectRows;
 
 /** A project holding one stored run, and a check that a bad request left it exactly so. */
 async function seeded(app: TestApp, baseline: ReportName) {

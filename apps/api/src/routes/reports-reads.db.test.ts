@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportBytes, type ErrorBody } from '../../test/api-shapes.ts';
 import {
   adminHeaders,
   createProject,
@@ -7,7 +7,7 @@ import {
   uploadReport,
   type TestApp,
 } from '../../test/harness.ts';
-import { reportPath, type ReportName } from '../../test/fixtures/reports.ts';
+import { type ReportName } from '../../test/fixtures/reports.ts';
 
 /** Reading uploaded runs back: the runs list (order, filters, cursors) and who may read what. */
 
@@ -31,11 +31,8 @@ interface RunList {
   items: RunItem[];
   nextCursor: string | null;
 }
-interface ErrorBody {
-  error: { code: string; message: string; details?: { path: string }[] };
-}
 
-const bytes = (name: ReportName) => readFileSync(reportPath(name));
+const bytes = reportBytes;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function upload(

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportBytes, type RunDetail, type RunDto, type Totals } from '../../test/api-shapes.ts';
 import { createProject, startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
-import { loadReport, reportPath, type ReportName } from '../../test/fixtures/reports.ts';
+import { loadReport, type ReportName } from '../../test/fixtures/reports.ts';
 
 /** Shards of one run: (project, pipeline, job) names the run, a shard uploaded again replaces its part. */
 
@@ -13,34 +13,12 @@ afterAll(async () => {
   await t?.close(); // undefined when the start failed
 });
 
-interface Totals {
-  total: number;
-  expected: number;
-  unexpected: number;
-  flaky: number;
-  skipped: number;
-}
-interface RunDto {
-  id: string;
-  branch: string | null;
-  commit: string | null;
-  job: string | null;
-  startedAt: string;
-  durationMs: number;
-  totals: Totals;
-  parts: number;
-}
-interface RunDetail {
-  run: RunDto;
-  parts: { id: string; shard: string | null; durationMs: number; totals: Totals }[];
-  results: { testId: string }[];
-}
 interface ReportJson {
   config: { shard: { current: number; total: number } | null };
   stats: Omit<Totals, 'total'> & { startTime: string; duration: number };
 }
 
-const bytes = (name: ReportName) => readFileSync(reportPath(name));
+const bytes = reportBytes;
 const reportJson = (name: ReportName) => structuredClone(loadReport(name)) as ReportJson;
 function totalsOf(...names: ReportName[]): Totals {
   const sum: Totals = { total: 0, expected: 0, unexpected: 0, flaky: 0, skipped: 0 };

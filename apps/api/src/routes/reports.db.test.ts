@@ -1,16 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
 import {
-  loadReport,
-  reportPath,
-  SECRET_MARKER,
-  type ReportName,
-} from '../../test/fixtures/reports.ts';
+  countProjectRows,
+  createProject,
+  startTestApp,
+  uploadReport,
+  type TestApp,
+} from '../../test/harness.ts';
+import {
+  reportBytes,
+  type RunDetail,
+  type Totals,
+  type UploadAnswer,
+} from '../../test/api-shapes.ts';
+import { loadReport, SECRET_MARKER, type ReportName } from '../../test/fixtures/reports.ts';
 
 /** Upload forms, the 201 answer, stored metadata, secrets, and the `project` field. */
 
@@ -22,42 +28,7 @@ afterAll(async () => {
   await t?.close(); // undefined when the start failed
 });
 
-interface Totals {
-  total: number;
-  expected: number;
-  unexpected: number;
-  flaky: number;
-  skipped: number;
-}
-interface RunDto {
-  id: string;
-  projectId: string;
-  status: string;
-  source: string;
-  branch: string | null;
-  commit: string | null;
-  pipeline: string | null;
-  job: string | null;
-  startedAt: string;
-  durationMs: number;
-  totals: Totals;
-  parts: number;
-  url: string;
-  [key: string]: unknown;
-}
-interface UploadAnswer {
-  run: RunDto;
-  flaky: { inRun: string[]; newlyDetected: string[]; activeCount: number };
-  quarantine: { allFailuresQuarantined: boolean };
-  url: string;
-}
-interface RunDetail {
-  run: RunDto;
-  parts: { shard: string | null; totals: Totals }[];
-  results: { testId: string; outcome: string }[];
-}
-
-const bytes = (name: ReportName) => readFileSync(reportPath(name));
+const bytes = reportBytes;
 const statsOf = (name: ReportName) =>
   (loadReport(name) as { stats: Omit<Totals, 'total'> & { startTime: string; duration: number } })
     .stats;
@@ -66,17 +37,7 @@ function totalsOf(name: ReportName): Totals {
   return { total: expected + unexpected + flaky + skipped, expected, unexpected, flaky, skipped };
 }
 
-async function counts(projectId: string) {
-  const [row] = await t.database.sql<
-    { runs: number; parts: number; results: number; tests: number }[]
-  >`
-    select
-      (select count(*)::int from runs where project_id = ${projectId}) as runs,
-      (select count(*)::int from run_parts where project_id = ${projectId}) as parts,
-      (select count(*)::int from test_results where project_id = ${projectId}) as results,
-      (select count(*)::int from tests where project_id = ${projectId}) as tests`;
-  return row;
-}
+const counts = (projectId: string) => countProjectRows(t, projectId);
 
 async function getRun(token: string, runId: string): Promise<RunDetail> {
   const response = await t.request(`/api/v1/runs/${runId}`, {

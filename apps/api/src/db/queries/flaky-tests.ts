@@ -49,9 +49,9 @@ export interface FlakyTestQuery {
 
 const sortExpression: Record<FlakySort, string> = {
   flakeRate: 'c.flake_rate',
-  lastSeen: 'c.last_seen_at',
+  lastSeen: 'c.sort_last_seen_at',
   title: 'c.title',
-  runs: 'c.runs',
+  runs: 'c.sort_runs',
 };
 
 /**
@@ -76,10 +76,17 @@ export async function listFlakyTests(
     s.project_id = ${projectId}
     ${statusFilter}
     ${query.testIds ? sql`and s.test_id = any(${query.testIds}::bigint[])` : sql``}`;
+  // Listed tests (any status filter but 'any') sort on the copies the indexes hold, which equal
+  // runs and last_seen_at for them; 'any' includes unlisted tests, whose copies are null.
+  const listedSortKeys =
+    query.status === 'any'
+      ? sql`s.runs as sort_runs, s.last_seen_at as sort_last_seen_at`
+      : sql`s.listed_runs as sort_runs, s.listed_last_seen_at as sort_last_seen_at`;
   const counters = window.isDefault
     ? sql`
         select s.test_id, s.status, s.runs, s.flaky_runs, s.failed_runs, s.commit_flakes, s.flake_rate,
-          s.wasted_ms, s.duration_ms, s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at
+          s.wasted_ms, s.duration_ms, s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at,
+          ${listedSortKeys}
         from test_stats s
         where ${scope}`
     : sql`
@@ -88,7 +95,8 @@ export async function listFlakyTests(
           case when coalesce(d.runs, 0) > 0
             then least(1.0, (d.flaky_runs + d.commit_flakes)::float8 / d.runs) else 0 end as flake_rate,
           coalesce(d.wasted_ms, 0) as wasted_ms, coalesce(d.duration_ms, 0) as duration_ms,
-          s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at
+          s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at,
+          coalesce(d.runs, 0) as sort_runs, s.last_seen_at as sort_last_seen_at
         from test_stats s
         left join lateral (
           select sum(runs)::int as runs, sum(flaky_runs)::int as flaky_runs, sum(failed_runs)::int as failed_runs,
