@@ -44,7 +44,10 @@ function run(command, args, options = {}) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-run('pnpm', [
+// The pnpm running this script (npx pnpm@… on a machine without a global pnpm) runs the tests too.
+const pnpm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['pnpm'];
+run(pnpm[0], [
+  ...pnpm.slice(1),
   '--filter',
   '@flackyness/api',
   'exec',
