@@ -3,7 +3,10 @@
 // real PostgreSQL server (TEST_DATABASE_URL, else the local one at 127.0.0.1:5432). When no server
 // answers, the PostgreSQL mode is skipped with a loud warning locally, and fails under CI.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 
@@ -38,15 +41,18 @@ if (hasPostgres) {
   }
 }
 
-function run(command, args, options = {}) {
+// The tests' own report, read back to print one plain closing line ("N passed, N failed").
+const reportDir = mkdtempSync(join(tmpdir(), 'flackyness-test-'));
+const reportFile = join(reportDir, 'vitest.json');
+
+function run(command, args) {
   console.log(`\n> ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  return spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
 }
 
 // The pnpm running this script (npx pnpm@… on a machine without a global pnpm) runs the tests too.
 const pnpm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['pnpm'];
-run(pnpm[0], [
+const status = run(pnpm[0], [
   ...pnpm.slice(1),
   '--filter',
   '@flackyness/api',
@@ -54,4 +60,16 @@ run(pnpm[0], [
   'vitest',
   'run',
   ...projects.flatMap((p) => ['--project', p]),
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${reportFile}`,
 ]);
+
+if (existsSync(reportFile)) {
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  console.log(
+    `\nTests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
+  );
+}
+rmSync(reportDir, { recursive: true, force: true });
+process.exit(status);
