@@ -30,6 +30,24 @@ export function postgresServerUrl(): string {
   );
 }
 
+/** A fresh database of that name on the PostgreSQL server, and a function that drops it. */
+export async function createScratchDatabase(
+  name: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = postgres(postgresServerUrl(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  await admin.unsafe(`create database "${name}"`);
+  const target = new URL(postgresServerUrl());
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 export async function startBenchServer(
   mode: 'postgres' | 'embedded',
   name: string,
@@ -38,16 +56,9 @@ export async function startBenchServer(
   let dataDir: string | undefined;
   let dropDatabase = async () => {};
   if (mode === 'postgres') {
-    const admin = postgres(postgresServerUrl(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
-    await admin.unsafe(`create database "${name}"`);
-    const target = new URL(postgresServerUrl());
-    target.pathname = `/${name}`;
-    url = target.toString();
-    dropDatabase = async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    };
+    const scratch = await createScratchDatabase(name);
+    url = scratch.url;
+    dropDatabase = scratch.drop;
   } else {
     dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
   }

@@ -19,12 +19,11 @@ import {
   createBenchProject,
   median,
   ms,
-  postgresServerUrl,
+  createScratchDatabase,
   startBenchServer,
   type BenchServer,
 } from './bench-env.ts';
 import { syntheticReport } from './synthetic-report.ts';
-import pg from 'postgres';
 
 const TESTS = Number(process.env.BENCH_TESTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -124,16 +123,9 @@ async function benchMode(mode: 'postgres' | 'embedded') {
   let dropMirror = async () => {};
   let mirrorUrl: string | undefined;
   if (mode === 'postgres') {
-    const admin = pg(postgresServerUrl(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists "${mirrorName}" with (force)`);
-    await admin.unsafe(`create database "${mirrorName}"`);
-    const target = new URL(postgresServerUrl());
-    target.pathname = `/${mirrorName}`;
-    mirrorUrl = target.toString();
-    dropMirror = async () => {
-      await admin.unsafe(`drop database if exists "${mirrorName}" with (force)`);
-      await admin.end();
-    };
+    const scratch = await createScratchDatabase(mirrorName);
+    mirrorUrl = scratch.url;
+    dropMirror = scratch.drop;
   }
   const mirrorDb = await openDatabase({ url: mirrorUrl, dataDir: null });
   await runMigrations(mirrorDb);
