@@ -196,10 +196,11 @@ export async function applyPartCounters(
         listed_runs = case when s.status is not null then s.runs + w.runs end,
         listed_last_seen_at = case when s.status is not null
           then greatest(s.last_seen_at, ${scope.createdAt}::timestamptz) end
-      from windowed w, test_stats old
-      where s.test_id = w.test_id and old.test_id = w.test_id
-      -- old is the row before this statement: did the test enter (or leave) the window?
-      returning s.test_id, (s.runs + s.skipped_runs > 0)::int - (old.runs + old.skipped_runs > 0)::int as entered
+      from windowed w
+      where s.test_id = w.test_id
+      -- Did the test enter (or leave) the window? Before this update its counts were new − delta.
+      returning s.test_id, (s.runs + s.skipped_runs > 0)::int
+        - (s.runs + s.skipped_runs - w.runs - w.skipped_runs > 0)::int as entered
     ),
     -- Uploads of a project hold its window lock, so no other transaction inserts these tests' rows.
     inserted as (

@@ -32,7 +32,8 @@ export async function readRunFlakiness(
       coalesce((select active_flaky from project_windows w where w.project_id = ${projectId}), 0) as "activeCount"
     from test_results tr
     left join test_stats s on s.test_id = tr.test_id and s.project_id = ${projectId}
-    where tr.run_id = ${runId} and tr.project_id = ${projectId}`;
+    -- Only flaky and failed results matter here: most of a run is filtered out before the join.
+    where tr.run_id = ${runId} and tr.project_id = ${projectId} and tr.outcome in ('flaky', 'unexpected')`;
   if (!row) return { inRun: [], activeCount: 0, allFailuresQuarantined: false };
   return {
     inRun: row.inRun.sort((a, b) => Number(a) - Number(b)),
