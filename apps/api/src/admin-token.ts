@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigError, type Config } from './config.ts';
 
 export interface AdminToken {
@@ -22,7 +22,7 @@ export function resolveAdminToken(config: Config): AdminToken {
       'ADMIN_TOKEN is required when DATABASE_URL is set (at least 16 characters)',
     );
   }
-  const file = join(config.DATA_DIR, 'admin-token');
+  const file = resolve(config.DATA_DIR, 'admin-token');
   if (existsSync(file)) {
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= 16) return { token, generated: false, file };
