@@ -35,6 +35,16 @@ export const counterColumns = [
   'wasted_ms',
 ] as const;
 
+/** `runs = s.runs + excluded.runs, …`: every counter of `target` combined with `source`'s. */
+export function combineCounters(target: string, source: string, op: '+' | '-' = '+'): string {
+  return counterColumns.map((c) => `${c} = ${target}.${c} ${op} ${source}.${c}`).join(', ');
+}
+
+/** flake_rate (DESIGN.md §4) from SQL expressions for runs and flaky events, capped at 1. */
+export function flakeRateSql(runs: string, flakyEvents: string): string {
+  return `case when ${runs} > 0 then least(1.0, (${flakyEvents})::float8 / (${runs})) else 0 end`;
+}
+
 interface TestDelta {
   test_id: string;
   day: string;
@@ -151,11 +161,7 @@ export async function applyPartCounters(
       select ${scope.projectId}, test_id, day, branch, runs, expected_runs, flaky_runs, failed_runs,
         skipped_runs, commit_flakes, duration_ms, wasted_ms from signed
       on conflict (project_id, test_id, day, branch) do update set
-        runs = s.runs + excluded.runs, expected_runs = s.expected_runs + excluded.expected_runs,
-        flaky_runs = s.flaky_runs + excluded.flaky_runs, failed_runs = s.failed_runs + excluded.failed_runs,
-        skipped_runs = s.skipped_runs + excluded.skipped_runs,
-        commit_flakes = s.commit_flakes + excluded.commit_flakes,
-        duration_ms = s.duration_ms + excluded.duration_ms, wasted_ms = s.wasted_ms + excluded.wasted_ms
+        ${tx.unsafe(combineCounters('s', 'excluded'))}
     ),
     project_daily as (
       insert into project_daily_stats as s (project_id, day, branch, runs, expected_runs, flaky_runs,
@@ -164,11 +170,7 @@ export async function applyPartCounters(
         sum(skipped_runs), sum(commit_flakes), sum(duration_ms), sum(wasted_ms)
       from signed group by day, branch
       on conflict (project_id, day, branch) do update set
-        runs = s.runs + excluded.runs, expected_runs = s.expected_runs + excluded.expected_runs,
-        flaky_runs = s.flaky_runs + excluded.flaky_runs, failed_runs = s.failed_runs + excluded.failed_runs,
-        skipped_runs = s.skipped_runs + excluded.skipped_runs,
-        commit_flakes = s.commit_flakes + excluded.commit_flakes,
-        duration_ms = s.duration_ms + excluded.duration_ms, wasted_ms = s.wasted_ms + excluded.wasted_ms
+        ${tx.unsafe(combineCounters('s', 'excluded'))}
     ),
     windowed as (
       select test_id,
@@ -186,13 +188,13 @@ export async function applyPartCounters(
     updated as (
       update test_stats s set
         last_seen_at = greatest(s.last_seen_at, ${scope.createdAt}::timestamptz),
-        runs = s.runs + w.runs, expected_runs = s.expected_runs + w.expected_runs,
-        flaky_runs = s.flaky_runs + w.flaky_runs, failed_runs = s.failed_runs + w.failed_runs,
-        skipped_runs = s.skipped_runs + w.skipped_runs, commit_flakes = s.commit_flakes + w.commit_flakes,
-        duration_ms = s.duration_ms + w.duration_ms, wasted_ms = s.wasted_ms + w.wasted_ms,
-        flake_rate = case when s.runs + w.runs > 0
-          then least(1.0, (s.flaky_runs + w.flaky_runs + s.commit_flakes + w.commit_flakes)::float8 / (s.runs + w.runs))
-          else 0 end,
+        ${tx.unsafe(combineCounters('s', 'w'))},
+        flake_rate = ${tx.unsafe(
+          flakeRateSql(
+            's.runs + w.runs',
+            's.flaky_runs + w.flaky_runs + s.commit_flakes + w.commit_flakes',
+          ),
+        )},
         listed_runs = case when s.status is not null then s.runs + w.runs end,
         listed_last_seen_at = case when s.status is not null
           then greatest(s.last_seen_at, ${scope.createdAt}::timestamptz) end
@@ -208,7 +210,7 @@ export async function applyPartCounters(
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate)
       select w.test_id, ${scope.projectId}, ${scope.createdAt}::timestamptz, w.runs, w.expected_runs,
         w.flaky_runs, w.failed_runs, w.skipped_runs, w.commit_flakes, w.duration_ms, w.wasted_ms,
-        case when w.runs > 0 then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end
+        ${tx.unsafe(flakeRateSql('w.runs', 'w.flaky_runs + w.commit_flakes'))}
       from windowed w
       where not exists (select 1 from updated u where u.test_id = w.test_id)
       returning (runs + skipped_runs > 0)::int as entered

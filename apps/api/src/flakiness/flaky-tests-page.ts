@@ -91,7 +91,8 @@ export async function readFlakyTestsPage(
   projectId: string,
   query: FlakyTestQuery,
 ): Promise<{ rows: FlakyTestRow[]; items: FlakyTestItem[] }> {
-  const rows = (await listFlakyTests(sql, projectId, query)).slice(0, query.limit + 1);
+  // Up to limit + 1 rows: the extra one only says whether a next page exists.
+  const rows = await listFlakyTests(sql, projectId, query);
   const kept = rows.slice(0, query.limit);
   const flips = await readFlipRates(
     sql,

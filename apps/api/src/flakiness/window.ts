@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from '../db/client.ts';
-import { counterColumns } from './counters.ts';
+import { combineCounters, counterColumns, flakeRateSql } from './counters.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -44,12 +44,19 @@ export async function lockProjectWindow(
       )
       , updated as (
         update test_stats s set
-          ${tx.unsafe(counterColumns.map((c) => `${c} = s.${c} - e.${c}`).join(', '))},
-          flake_rate = ${tx.unsafe(rateAfter('s.', '- e.'))},
+          ${tx.unsafe(combineCounters('s', 'e', '-'))},
+          flake_rate = ${tx.unsafe(
+            flakeRateSql(
+              's.runs - e.runs',
+              's.flaky_runs - e.flaky_runs + s.commit_flakes - e.commit_flakes',
+            ),
+          )},
           listed_runs = case when s.status is not null then s.runs - e.runs end
-        from expired e, test_stats old
-        where s.test_id = e.test_id and old.test_id = e.test_id and s.project_id = ${projectId}
-        returning (old.runs + old.skipped_runs > 0)::int - (s.runs + s.skipped_runs > 0)::int as left_window
+        from expired e
+        where s.test_id = e.test_id and s.project_id = ${projectId}
+        -- Did the test leave the window? Before this update its counts were new + expired.
+        returning (s.runs + s.skipped_runs + e.runs + e.skipped_runs > 0)::int
+          - (s.runs + s.skipped_runs > 0)::int as left_window
       )
       update project_windows set tests_in_window = tests_in_window
         - (select coalesce(sum(left_window), 0) from updated)
@@ -59,13 +66,6 @@ export async function lockProjectWindow(
     update project_windows set window_days = ${windowDays}, start_day = ${start}
     where project_id = ${projectId}`;
   return start;
-}
-
-/** flake_rate after subtracting the expired counters `e` from `s`. */
-function rateAfter(current: string, op: string): string {
-  const runs = `(${current}runs ${op}runs)`;
-  const flaky = `(${current}flaky_runs ${op}flaky_runs + ${current}commit_flakes ${op}commit_flakes)`;
-  return `case when ${runs} > 0 then least(1.0, ${flaky}::float8 / ${runs}) else 0 end`;
 }
 
 async function rebuildWindowCounters(
@@ -81,8 +81,7 @@ async function rebuildWindowCounters(
     )
     update test_stats s set
       ${tx.unsafe(counterColumns.map((c) => `${c} = coalesce(w.${c}, 0)`).join(', '))},
-      flake_rate = case when coalesce(w.runs, 0) > 0
-        then least(1.0, (w.flaky_runs + w.commit_flakes)::float8 / w.runs) else 0 end,
+      flake_rate = ${tx.unsafe(flakeRateSql('coalesce(w.runs, 0)', 'w.flaky_runs + w.commit_flakes'))},
       listed_runs = case when t.status is not null then coalesce(w.runs, 0) end
     from test_stats t left join sums w on w.test_id = t.test_id
     where s.test_id = t.test_id and t.project_id = ${projectId}`;

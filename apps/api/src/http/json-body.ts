@@ -1,15 +1,18 @@
 import type { Context } from 'hono';
 import { ApiError } from '../errors.ts';
-import { readBody } from './body.ts';
+import { isJsonContentType, readBody } from './body.ts';
+import type { AppEnv } from './types.ts';
 
 /**
  * Reads a JSON request body (1 MB limit by default). With `optional`, an empty body reads as `{}`
  * (e.g. a rotation without options).
  */
-export async function readJson(c: Context, options: { optional?: boolean } = {}): Promise<unknown> {
-  const limit = (c.get('deps') as { config: { BODY_MAX_BYTES: number } }).config.BODY_MAX_BYTES;
-  const contentType = (c.req.header('content-type') ?? '').toLowerCase();
-  const isJson = /^application\/([\w.+-]+\+)?json\b/.test(contentType);
+export async function readJson(
+  c: Context<AppEnv>,
+  options: { optional?: boolean } = {},
+): Promise<unknown> {
+  const limit = c.get('deps').config.BODY_MAX_BYTES;
+  const isJson = isJsonContentType(c.req.header('content-type'));
   // Without a declared JSON body, an optional body may still be sent empty (curl -X POST).
   if (!isJson && !options.optional) {
     throw new ApiError('unsupported_media_type', 'Send the body as application/json');

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { ApiError } from '../errors.ts';
-import { gunzipLimited, isGzip, readBody } from './body.ts';
+import { gunzipLimited, isGzip, isJsonContentType, readBody } from './body.ts';
 
 export interface UploadBody {
   /** The report's JSON bytes, decompressed. */
@@ -22,7 +22,7 @@ export async function readUpload(c: Context, limit: number): Promise<UploadBody>
   const fields: Record<string, string> = {};
   for (const [name, value] of new URL(c.req.url).searchParams) fields[name] = value;
 
-  if (/^application\/([\w.+-]+\+)?json\b/.test(contentType)) {
+  if (isJsonContentType(contentType)) {
     const body = await readBody(c, limit);
     const encoding = (c.req.header('content-encoding') ?? 'identity').toLowerCase().trim();
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
