@@ -3,6 +3,7 @@ import { connect as connectTcp } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startEmbeddedServer } from './embedded.ts';
+import { TestIdCache } from './test-id-cache.ts';
 
 export type Sql = postgres.Sql;
 export type TxSql = postgres.TransactionSql;
@@ -13,6 +14,8 @@ export interface Database {
   sql: Sql;
   /** Opens a separate client on the same database (migrations run on one of their own). */
   connect(options?: ConnectOptions): Sql;
+  /** Ids of known tests by identity, shared by the uploads to this database. */
+  testIds: TestIdCache;
   close(): Promise<void>;
 }
 
@@ -63,8 +66,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         max: o.max ?? 1,
         ...(o.noDelay ? { socket: noDelaySocket } : {}),
       });
-    const sql = connect({ max: options.poolSize ?? 10 });
-    return { mode: 'postgres', sql, connect, close: () => sql.end({ timeout: 5 }) };
+    // Uploads send multi-megabyte statements, pipelined: don't let Nagle hold their last segment.
+    const sql = connect({ max: options.poolSize ?? 10, noDelay: isSingleTcpHost(url) });
+    return {
+      mode: 'postgres',
+      sql,
+      connect,
+      testIds: new TestIdCache(),
+      close: () => sql.end({ timeout: 5 }),
+    };
   }
   const server = await startEmbeddedServer(options.dataDir ?? null);
   const connect = (o: ConnectOptions = {}) =>
@@ -83,11 +93,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     mode: 'embedded',
     sql,
     connect,
+    testIds: new TestIdCache(),
     async close() {
       await sql.end({ timeout: 5 });
       await server.stop();
     },
   };
+}
+
+/** Whether the URL names one TCP host (not several, not a Unix socket), which noDelay requires. */
+export function isSingleTcpHost(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false; // e.g. postgres://a:5432,b:5432/db, which postgres.js reads itself
+  }
+  const host = parsed.searchParams.get('host') ?? parsed.hostname;
+  return host !== '' && !host.includes(',') && !host.startsWith('/') && !parsed.host.includes(',');
 }
 
 /** A JSON parameter (sent once as jsonb, e.g. for jsonb_to_recordset over a whole batch). */

@@ -81,6 +81,7 @@ export async function pruneSettledCommits(
     .toISOString()
     .slice(0, 10);
   const deleted = await sql`
-    delete from test_commit_stats where flaked_day is null and last_day < ${cutoff}::date`;
+    delete from test_commit_stats
+    where not (passes > 0 and fails > 0) and last_day < ${cutoff}::date`;
   return deleted.count;
 }

@@ -243,11 +243,13 @@ export const testCommitStats = pgTable(
     commit: text('commit').notNull(),
     passes: integer('passes').notNull().default(0),
     fails: integer('fails').notNull().default(0),
-    /** Day (and branch) on which the commit first had both; counted in commit_flakes there. */
+    /** Day (and branch) on which the commit last came to have both; counted in commit_flakes
+     *  there. Kept when it stops having both (a removed shard), so the flake is taken back there. */
     flakedDay: date('flaked_day'),
     flakedBranch: text('flaked_branch'),
-    /** Last day a result arrived for this commit: rows that never flaked are pruned once it leaves
-     *  the window (a commit is re-run within days), so the table does not grow like the results. */
+    /** Last day a result arrived for this commit: rows that are not a flake are pruned once it
+     *  leaves the window (a commit is re-run within days), so the table does not grow like the
+     *  results. */
     lastDay: date('last_day').notNull(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.testId, t.commit] })],

@@ -1,4 +1,5 @@
-import { columnsOf, type TxSql } from '../db/client.ts';
+import type { TxSql } from '../db/client.ts';
+import { numberArray } from '../db/array-literal.ts';
 import type { Outcome } from '../ingest/types.ts';
 
 export interface PartScope {
@@ -45,57 +46,46 @@ export function flakeRateSql(runs: string, flakyEvents: string): string {
   return `case when ${runs} > 0 then least(1.0, (${flakyEvents})::float8 / (${runs})) else 0 end`;
 }
 
+/** One test's counter deltas from a part (sign applied); commit flakes are counted apart. */
 interface TestDelta {
-  test_id: string;
-  day: string;
-  branch: string;
+  testId: string;
   runs: number;
-  expected_runs: number;
-  flaky_runs: number;
-  failed_runs: number;
-  skipped_runs: number;
-  commit_flakes: number;
-  duration_ms: number;
-  wasted_ms: number;
+  expectedRuns: number;
+  flakyRuns: number;
+  failedRuns: number;
+  skippedRuns: number;
+  durationMs: number;
+  wastedMs: number;
 }
 
-/** Per-test counter deltas of a part's results (sign applied). */
-function testDeltas(
-  results: readonly CountedResult[],
-  day: string,
-  branch: string,
-  sign: 1 | -1,
-): Map<string, TestDelta> {
+function testDeltas(results: readonly CountedResult[], sign: 1 | -1): TestDelta[] {
   const deltas = new Map<string, TestDelta>();
   for (const r of results) {
     let d = deltas.get(r.testId);
     if (!d) {
       d = {
-        test_id: r.testId,
-        day,
-        branch,
+        testId: r.testId,
         runs: 0,
-        expected_runs: 0,
-        flaky_runs: 0,
-        failed_runs: 0,
-        skipped_runs: 0,
-        commit_flakes: 0,
-        duration_ms: 0,
-        wasted_ms: 0,
+        expectedRuns: 0,
+        flakyRuns: 0,
+        failedRuns: 0,
+        skippedRuns: 0,
+        durationMs: 0,
+        wastedMs: 0,
       };
       deltas.set(r.testId, d);
     }
-    if (r.outcome === 'skipped') d.skipped_runs += sign;
+    if (r.outcome === 'skipped') d.skippedRuns += sign;
     else d.runs += sign;
-    if (r.outcome === 'expected') d.expected_runs += sign;
+    if (r.outcome === 'expected') d.expectedRuns += sign;
     if (r.outcome === 'flaky') {
-      d.flaky_runs += sign;
-      d.wasted_ms += sign * r.failedDurationMs;
+      d.flakyRuns += sign;
+      d.wastedMs += sign * r.failedDurationMs;
     }
-    if (r.outcome === 'unexpected') d.failed_runs += sign;
-    d.duration_ms += sign * r.durationMs;
+    if (r.outcome === 'unexpected') d.failedRuns += sign;
+    d.durationMs += sign * r.durationMs;
   }
-  return deltas;
+  return [...deltas.values()];
 }
 
 /**
@@ -116,90 +106,73 @@ export async function applyPartCounters(
   if (results.length === 0) return [];
   const branch = scope.branch ?? '';
   const day = scope.createdAt.toISOString().slice(0, 10);
-  const deltas = testDeltas(results, day, branch, sign);
+  const deltas = testDeltas(results, sign);
+  // Sent together: the server runs them in order while the client prepares the next, with no
+  // round trip in between (postgres.js pipelines the queries of one transaction).
+  const [commitChanges] = await Promise.all([
+    scope.commit ? applyCommitCounters(tx, scope, deltas, day, branch) : [],
+    applyTestDeltas(tx, scope, deltas, day, branch, day >= windowStart),
+  ]);
+  if (commitChanges.length > 0)
+    await applyCommitFlakes(tx, scope.projectId, commitChanges, windowStart);
+  return commitChanges.map((c) => ({ testId: c.testId, change: c.change }));
+}
 
-  const commitChanges = scope.commit
-    ? await applyCommitCounters(tx, scope, deltas, day, branch)
-    : [];
-  const rows: TestDelta[] = [...deltas.values()];
-  for (const c of commitChanges) {
-    const zero = {
-      runs: 0,
-      expected_runs: 0,
-      flaky_runs: 0,
-      failed_runs: 0,
-      skipped_runs: 0,
-      duration_ms: 0,
-      wasted_ms: 0,
-    };
-    rows.push({
-      test_id: c.testId,
-      day: c.day,
-      branch: c.branch,
-      ...zero,
-      commit_flakes: c.change,
-    });
-  }
-
-  const c = columnsOf(rows, ['test_id', 'day', 'branch', ...counterColumns] as const);
+/** The part's per-test deltas into the daily aggregates and, when its day is in the window, test_stats. */
+async function applyTestDeltas(
+  tx: TxSql,
+  scope: PartScope,
+  deltas: readonly TestDelta[],
+  day: string,
+  branch: string,
+  inWindow: boolean,
+): Promise<void> {
+  const column = (key: keyof Omit<TestDelta, 'testId'>) => numberArray(deltas.map((d) => d[key]));
+  const total = (key: keyof Omit<TestDelta, 'testId'>) =>
+    deltas.reduce((sum, d) => sum + d[key], 0);
+  // Counted in the window or not: a part older than the window still updates last_seen_at.
+  const k = inWindow ? 1 : 0;
   await tx`
-    with signed as (
-      select test_id, day, branch, sum(runs)::int as runs, sum(expected_runs)::int as expected_runs,
-        sum(flaky_runs)::int as flaky_runs, sum(failed_runs)::int as failed_runs,
-        sum(skipped_runs)::int as skipped_runs, sum(commit_flakes)::int as commit_flakes,
-        sum(duration_ms)::bigint as duration_ms, sum(wasted_ms)::bigint as wasted_ms
-      from unnest(${c.test_id}::bigint[], ${c.day}::date[], ${c.branch}::text[], ${c.runs}::int[],
-        ${c.expected_runs}::int[], ${c.flaky_runs}::int[], ${c.failed_runs}::int[], ${c.skipped_runs}::int[],
-        ${c.commit_flakes}::int[], ${c.duration_ms}::bigint[], ${c.wasted_ms}::bigint[])
-        as d(test_id, day, branch, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, commit_flakes,
-          duration_ms, wasted_ms)
-      group by test_id, day, branch
+    with d as (
+      select * from unnest(${numberArray(deltas.map((d) => d.testId))}::bigint[], ${column('runs')}::int[],
+        ${column('expectedRuns')}::int[], ${column('flakyRuns')}::int[], ${column('failedRuns')}::int[],
+        ${column('skippedRuns')}::int[], ${column('durationMs')}::bigint[], ${column('wastedMs')}::bigint[])
+        as d(test_id, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, duration_ms, wasted_ms)
     ),
     daily as (
       insert into test_daily_stats as s (project_id, test_id, day, branch, runs, expected_runs, flaky_runs,
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
-      select ${scope.projectId}, test_id, day, branch, runs, expected_runs, flaky_runs, failed_runs,
-        skipped_runs, commit_flakes, duration_ms, wasted_ms from signed
+      select ${scope.projectId}, test_id, ${day}::date, ${branch}, runs, expected_runs, flaky_runs,
+        failed_runs, skipped_runs, 0, duration_ms, wasted_ms from d
       on conflict (project_id, test_id, day, branch) do update set
         ${tx.unsafe(combineCounters('s', 'excluded'))}
     ),
     project_daily as (
       insert into project_daily_stats as s (project_id, day, branch, runs, expected_runs, flaky_runs,
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
-      select ${scope.projectId}, day, branch, sum(runs), sum(expected_runs), sum(flaky_runs), sum(failed_runs),
-        sum(skipped_runs), sum(commit_flakes), sum(duration_ms), sum(wasted_ms)
-      from signed group by day, branch
+      values (${scope.projectId}, ${day}::date, ${branch}, ${total('runs')}, ${total('expectedRuns')},
+        ${total('flakyRuns')}, ${total('failedRuns')}, ${total('skippedRuns')}, 0, ${total('durationMs')},
+        ${total('wastedMs')})
       on conflict (project_id, day, branch) do update set
         ${tx.unsafe(combineCounters('s', 'excluded'))}
     ),
-    windowed as (
-      select test_id,
-        coalesce(sum(runs) filter (where in_window), 0) as runs,
-        coalesce(sum(expected_runs) filter (where in_window), 0) as expected_runs,
-        coalesce(sum(flaky_runs) filter (where in_window), 0) as flaky_runs,
-        coalesce(sum(failed_runs) filter (where in_window), 0) as failed_runs,
-        coalesce(sum(skipped_runs) filter (where in_window), 0) as skipped_runs,
-        coalesce(sum(commit_flakes) filter (where in_window), 0) as commit_flakes,
-        coalesce(sum(duration_ms) filter (where in_window), 0) as duration_ms,
-        coalesce(sum(wasted_ms) filter (where in_window), 0) as wasted_ms
-      from (select *, day >= ${windowStart}::date as in_window from signed) s
-      group by test_id
+    w as (
+      select test_id, ${k}::int * runs as runs, ${k}::int * expected_runs as expected_runs,
+        ${k}::int * flaky_runs as flaky_runs, ${k}::int * failed_runs as failed_runs,
+        ${k}::int * skipped_runs as skipped_runs, 0 as commit_flakes, ${k}::int * duration_ms as duration_ms,
+        ${k}::int * wasted_ms as wasted_ms
+      from d
     ),
     updated as (
       update test_stats s set
         last_seen_at = greatest(s.last_seen_at, ${scope.createdAt}::timestamptz),
         ${tx.unsafe(combineCounters('s', 'w'))},
-        flake_rate = ${tx.unsafe(
-          flakeRateSql(
-            's.runs + w.runs',
-            's.flaky_runs + w.flaky_runs + s.commit_flakes + w.commit_flakes',
-          ),
-        )},
+        flake_rate = ${tx.unsafe(flakeRateSql('s.runs + w.runs', 's.flaky_runs + w.flaky_runs + s.commit_flakes'))},
         listed_runs = case when s.status is not null then s.runs + w.runs end,
         listed_last_seen_at = case when s.status is not null
           then greatest(s.last_seen_at, ${scope.createdAt}::timestamptz) end
-      from windowed w
-      where s.test_id = w.test_id
+      from w
+      where s.project_id = ${scope.projectId} and s.test_id = w.test_id
       -- Did the test enter (or leave) the window? Before this update its counts were new − delta.
       returning s.test_id, (s.runs + s.skipped_runs > 0)::int
         - (s.runs + s.skipped_runs - w.runs - w.skipped_runs > 0)::int as entered
@@ -209,43 +182,80 @@ export async function applyPartCounters(
       insert into test_stats (test_id, project_id, last_seen_at, runs, expected_runs, flaky_runs,
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate)
       select w.test_id, ${scope.projectId}, ${scope.createdAt}::timestamptz, w.runs, w.expected_runs,
-        w.flaky_runs, w.failed_runs, w.skipped_runs, w.commit_flakes, w.duration_ms, w.wasted_ms,
-        ${tx.unsafe(flakeRateSql('w.runs', 'w.flaky_runs + w.commit_flakes'))}
-      from windowed w
+        w.flaky_runs, w.failed_runs, w.skipped_runs, 0, w.duration_ms, w.wasted_ms,
+        ${tx.unsafe(flakeRateSql('w.runs', 'w.flaky_runs'))}
+      from w
       where not exists (select 1 from updated u where u.test_id = w.test_id)
       returning (runs + skipped_runs > 0)::int as entered
     )
     update project_windows set tests_in_window = tests_in_window
       + (select coalesce(sum(entered), 0) from updated) + (select coalesce(sum(entered), 0) from inserted)
     where project_id = ${scope.projectId}`;
-  return commitChanges.map((c) => ({ testId: c.testId, change: c.change }));
 }
+
+interface CommitFlakeRow {
+  testId: string;
+  change: 1 | -1;
+  /** Day and branch of the results that made the commit flaky. */
+  day: string;
+  branch: string;
+}
+
+/** Commit flakes that appeared or disappeared, into the daily aggregates and test_stats. */
+async function applyCommitFlakes(
+  tx: TxSql,
+  projectId: string,
+  changes: readonly CommitFlakeRow[],
+  windowStart: string,
+): Promise<void> {
+  await tx`
+    with c as (
+      select * from unnest(${numberArray(changes.map((c) => c.testId))}::bigint[],
+        ${numberArray(changes.map((c) => c.change))}::int[], ${numberArray(changes.map((c) => c.day))}::date[],
+        ${changes.map((c) => c.branch)}::text[]) as c(test_id, change, day, branch)
+    ),
+    daily as (
+      insert into test_daily_stats as s (project_id, test_id, day, branch, commit_flakes)
+      select ${projectId}, test_id, day, branch, sum(change) from c group by test_id, day, branch
+      on conflict (project_id, test_id, day, branch) do update set
+        commit_flakes = s.commit_flakes + excluded.commit_flakes
+    ),
+    project_daily as (
+      insert into project_daily_stats as s (project_id, day, branch, commit_flakes)
+      select ${projectId}, day, branch, sum(change) from c group by day, branch
+      on conflict (project_id, day, branch) do update set
+        commit_flakes = s.commit_flakes + excluded.commit_flakes
+    ),
+    w as (
+      select test_id, sum(change)::int as commit_flakes from c where day >= ${windowStart}::date
+      group by test_id
+    )
+    update test_stats s set
+      commit_flakes = s.commit_flakes + w.commit_flakes,
+      flake_rate = ${tx.unsafe(flakeRateSql('s.runs', 's.flaky_runs + s.commit_flakes + w.commit_flakes'))}
+    from w
+    where s.project_id = ${projectId} and s.test_id = w.test_id`;
+}
+
+/** In ON CONFLICT's SET: the commit has both a pass and a fail now, and did not before. */
+const BECOMES_FLAKY =
+  'c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0 and not (c.passes > 0 and c.fails > 0)';
 
 /** Per test and commit: passes and fails; returns the tests whose commit became (or stopped being) a flake. */
 async function applyCommitCounters(
   tx: TxSql,
   scope: PartScope,
-  deltas: Map<string, TestDelta>,
+  deltas: readonly TestDelta[],
   day: string,
   branch: string,
-): Promise<{ testId: string; change: 1 | -1; day: string; branch: string }[]> {
-  const input = [...deltas.values()]
-    .filter((d) => d.runs !== 0)
-    .map((d) => ({
-      test_id: d.test_id,
-      passes: d.expected_runs + d.flaky_runs,
-      fails: d.failed_runs,
-    }));
+): Promise<CommitFlakeRow[]> {
+  const input = deltas.filter((d) => d.runs !== 0);
   if (input.length === 0) return [];
-  const c = columnsOf(input, ['test_id', 'passes', 'fails'] as const);
-  const changes = await tx<{ testId: string; change: 1 | -1; day: string; branch: string }[]>`
+  const changes = await tx<CommitFlakeRow[]>`
     with input as (
-      select * from unnest(${c.test_id}::bigint[], ${c.passes}::int[], ${c.fails}::int[]) as i(test_id, passes, fails)
-    ),
-    old as (
-      select c.test_id, c.passes, c.fails, c.flaked_day, c.flaked_branch
-      from test_commit_stats c join input using (test_id)
-      where c.project_id = ${scope.projectId} and c.commit = ${scope.commit}
+      select * from unnest(${numberArray(input.map((d) => d.testId))}::bigint[],
+        ${numberArray(input.map((d) => d.expectedRuns + d.flakyRuns))}::int[],
+        ${numberArray(input.map((d) => d.failedRuns))}::int[]) as i(test_id, passes, fails)
     ),
     upserted as (
       insert into test_commit_stats as c (project_id, test_id, commit, passes, fails, last_day, flaked_day, flaked_branch)
@@ -257,17 +267,17 @@ async function applyCommitCounters(
         passes = c.passes + excluded.passes,
         fails = c.fails + excluded.fails,
         last_day = greatest(c.last_day, excluded.last_day),
-        flaked_day = case when c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0
-          then coalesce(c.flaked_day, ${day}::date) end,
-        flaked_branch = case when c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0
-          then coalesce(c.flaked_branch, ${branch}) end
-      returning test_id, passes, fails
+        -- Where the commit's flake is counted: set when it becomes one, and kept when it stops
+        -- being one, so that it is taken back from there.
+        flaked_day = case when ${tx.unsafe(BECOMES_FLAKY)} then ${day}::date else c.flaked_day end,
+        flaked_branch = case when ${tx.unsafe(BECOMES_FLAKY)} then ${branch} else c.flaked_branch end
+      returning test_id, passes, fails, flaked_day, flaked_branch
     )
+    -- The counts before are the counts after minus the input: no read of the old rows needed.
     select u.test_id as "testId",
       case when u.passes > 0 and u.fails > 0 then 1 else -1 end as change,
-      coalesce(o.flaked_day, ${day}::date)::text as day,
-      coalesce(o.flaked_branch, ${branch}) as branch
-    from upserted u left join old o using (test_id)
-    where (u.passes > 0 and u.fails > 0) <> coalesce(o.passes > 0 and o.fails > 0, false)`;
+      u.flaked_day::text as day, u.flaked_branch as branch
+    from upserted u join input i using (test_id)
+    where (u.passes > 0 and u.fails > 0) <> (u.passes - i.passes > 0 and u.fails - i.fails > 0)`;
   return changes;
 }

@@ -175,6 +175,18 @@ describe('commit flakes', () => {
     });
   });
 
+  it('are taken back, on the day they were counted, when the shard that made them is replaced', async () => {
+    const p = await TrackedProject.create(t);
+    await p.send(placeAt(reports.basic, 5), main('c1', 'p1')); // always fails fails on day −5…
+    await p.send(placeAt(reports.pass, 3, 3600), main('c1', 'p2', '1/1')); // …passes on day −3
+    expect((await detail(p, fails)).stats).toMatchObject({ commitFlakes: 1 });
+    // The re-run's shard uploaded again, now failing too: the commit is no longer a flake.
+    await p.send(placeAt(reports.basic, 2, 7200), main('c1', 'p2', '1/1'));
+    await expectCounters(p);
+    await expectCounters(p, { days: 4 });
+    expect((await detail(p, fails)).stats).toMatchObject({ commitFlakes: 0, failedRuns: 2 });
+  });
+
   // Fails: flaky-state.ts marks a commit flake as a flaky event only on an 'unexpected' result
   // (`commitFlake: … && result.outcome === 'unexpected'`, and the `withEvents` filter), so when
   // the passing re-run is the result that makes the commit flaky, the test is never evaluated:

@@ -1,4 +1,5 @@
 import { jsonParam, type TxSql } from '../db/client.ts';
+import { numberArray } from '../db/array-literal.ts';
 import type { Outcome } from '../ingest/types.ts';
 import { nextFlakyState, type FlakyState, type ModelConfig } from './model.ts';
 
@@ -36,26 +37,26 @@ export async function updateFlakyStates(
     config: ModelConfig;
   },
 ): Promise<{ newlyDetected: string[] }> {
-  const ordered = [...options.results].sort(
-    (a, b) => a.testId.localeCompare(b.testId) || a.repeatIndex - b.repeatIndex,
-  );
-  const ids = [...new Set(ordered.map((r) => r.testId))];
-  if (ids.length === 0) return { newlyDetected: [] };
-  const withEvents = [
-    ...new Set(
-      ordered
-        .filter((r) => r.outcome === 'flaky' || options.commitFlakeTestIds.has(r.testId))
-        .map((r) => r.testId),
-    ),
-  ];
+  const ids = new Set<string>();
+  const withEvents = new Set<string>();
+  for (const r of options.results) {
+    ids.add(r.testId);
+    if (r.outcome === 'flaky' || options.commitFlakeTestIds.has(r.testId)) withEvents.add(r.testId);
+  }
+  if (ids.size === 0) return { newlyDetected: [] };
   const rows = await tx<StateRow[]>`
     select test_id as "testId", status, first_detected_at as "firstDetectedAt",
       last_flaky_at as "lastFlakyAt", resolved_at as "resolvedAt", clean_streak as "cleanStreak",
       runs, flaky_runs as "flakyRuns", failed_runs as "failedRuns", commit_flakes as "commitFlakes"
     from test_stats
     where project_id = ${options.projectId}
-      and ((status = 'active' and test_id = any(${ids}::bigint[])) or test_id = any(${withEvents}::bigint[]))`;
+      and ((status = 'active' and test_id = any(${numberArray([...ids])}::bigint[]))
+        or test_id = any(${numberArray([...withEvents])}::bigint[]))`;
   const byTest = new Map(rows.map((row) => [row.testId, row]));
+  // Repeats of one test (--repeat-each) move its state in order.
+  const ordered = options.results
+    .filter((r) => byTest.has(r.testId))
+    .sort((a, b) => Number(a.testId) - Number(b.testId) || a.repeatIndex - b.repeatIndex);
 
   const changed = new Map<string, FlakyState>();
   const newlyDetected: string[] = [];

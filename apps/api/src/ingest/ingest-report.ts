@@ -11,6 +11,7 @@ import {
 import { insertResults } from '../db/queries/results.ts';
 import { lockRunForUpload, refreshRunFromParts, type LockedRun } from '../db/queries/runs.ts';
 import { upsertTests } from '../db/queries/tests.ts';
+import type { TestIdCache } from '../db/test-id-cache.ts';
 import { applyPartCounters, type PartScope } from '../flakiness/counters.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
 import type { ModelConfig } from '../flakiness/model.ts';
@@ -33,6 +34,8 @@ export interface IngestInput {
   settings: IngestSettings;
   /** Used as the run's start when the report has none (a run aborted before any test). */
   receivedAt?: Date;
+  /** Ids of the project's known tests, kept between uploads. */
+  testIdCache?: TestIdCache;
 }
 
 export interface IngestOutcome {
@@ -79,8 +82,13 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     ? new Date(report.startedAt)
     : (input.receivedAt ?? new Date());
 
+  const cachedIds = input.testIdCache?.lookup(
+    projectId,
+    report.results.map((r) => r.identityHash),
+  );
+  let storedIds: Map<string, string> | undefined;
   try {
-    return await sql.begin(async (tx) => {
+    const outcome = await sql.begin(async (tx) => {
       // Lock order for every upload: project window, then run.
       const windowStart = await lockProjectWindow(tx, projectId, input.settings.windowDays);
       const run = await lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt);
@@ -119,16 +127,6 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         startedAt,
         report,
       });
-      const testIds = await upsertTests(tx, projectId, report.results, startedAt);
-      await ensurePartitions(tx, [monthStart(startedAt)]);
-      await insertResults(tx, {
-        projectId,
-        runId: run.id,
-        partId,
-        createdAt: startedAt,
-        results: report.results,
-        testIds,
-      });
       const { excludedFromStats } = await refreshRunFromParts(
         tx,
         projectId,
@@ -136,9 +134,22 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         input.settings.massFailureRatio,
       );
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
-
+      const testIds = await upsertTests(tx, projectId, report.results, startedAt, cachedIds);
+      storedIds = testIds;
+      await ensurePartitions(tx, [monthStart(startedAt)]);
+      const inserted = insertResults(tx, {
+        projectId,
+        runId: run.id,
+        partId,
+        createdAt: startedAt,
+        results: report.results,
+        testIds,
+      });
       // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
-      if (excludedFromStats) return { runId: run.id, created: true, newlyDetected: [] };
+      if (excludedFromStats) {
+        await inserted;
+        return { runId: run.id, created: true, newlyDetected: [] };
+      }
       const counted = report.results.map((r) => ({
         testId: testIds.get(r.identityHash) as string,
         outcome: r.outcome,
@@ -146,7 +157,11 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         failedDurationMs: r.failedDurationMs,
         repeatIndex: r.repeatIndex,
       }));
-      const commitChanges = await applyPartCounters(tx, scope(startedAt), counted, 1, windowStart);
+      // Sent without waiting for the insert: the counters read nothing it writes.
+      const [, commitChanges] = await Promise.all([
+        inserted,
+        applyPartCounters(tx, scope(startedAt), counted, 1, windowStart),
+      ]);
       const { newlyDetected } = await updateFlakyStates(tx, {
         projectId,
         at: startedAt,
@@ -159,6 +174,8 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       });
       return { runId: run.id, created: true, newlyDetected };
     });
+    if (storedIds) input.testIdCache?.remember(projectId, storedIds);
+    return outcome;
   } catch (error) {
     if (error instanceof DuplicateUpload) return unchanged(error.runId);
     if (isUniqueViolation(error)) {

@@ -84,7 +84,9 @@ async function requireProject(c: Context<AppEnv>, key: string) {
 
 adminRoutes.delete('/projects/:project', async (c) => {
   const project = await requireProject(c, c.req.param('project'));
-  await deleteProject(c.get('deps').database.sql, project.id);
+  const { database } = c.get('deps');
+  await deleteProject(database.sql, project.id);
+  database.testIds.forget(project.id);
   return c.body(null, 204);
 });
 

@@ -38,7 +38,9 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
 
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(upload.report).toString('utf8'));
+    const { buffer, byteOffset, byteLength } = upload.report;
+    // A view, not a copy, of the (up to 10 MB) body.
+    json = JSON.parse(Buffer.from(buffer, byteOffset, byteLength).toString('utf8'));
   } catch (error) {
     throw new ApiError('invalid_json', `The report is not valid JSON: ${(error as Error).message}`);
   }
@@ -58,6 +60,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     meta,
     contentHash: sha256Hex(upload.report),
     idempotencyKey,
+    testIdCache: database.testIds,
     settings: {
       windowDays: config.FLAKE_WINDOW_DAYS,
       threshold: config.FLAKE_THRESHOLD,

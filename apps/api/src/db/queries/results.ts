@@ -1,4 +1,5 @@
-import { columnsOf, type TxSql } from '../client.ts';
+import type { TxSql } from '../client.ts';
+import { numberArray, textArray } from '../array-literal.ts';
 import type { NormalizedResult } from '../../ingest/types.ts';
 
 /** Inserts a part's results in one statement (one array per column, no per-row round trips). */
@@ -10,55 +11,56 @@ export async function insertResults(
     partId: string;
     createdAt: Date;
     results: readonly NormalizedResult[];
-    testIds: Map<string, string>;
+    testIds: ReadonlyMap<string, string>;
   },
 ): Promise<void> {
-  if (values.results.length === 0) return;
-  const rows = values.results.map((r) => {
-    const details =
+  const { results } = values;
+  if (results.length === 0) return;
+  const n = results.length;
+  const testId = new Array<string | null>(n);
+  const repeatIndex = new Array<number>(n);
+  const outcome = new Array<string>(n);
+  const expectedStatus = new Array<string>(n);
+  const attempts = new Array<number>(n);
+  const finalStatus = new Array<string | null>(n);
+  const duration = new Array<number>(n);
+  const failedDuration = new Array<number>(n);
+  const errorMessage = new Array<string | null>(n);
+  const signature = new Array<string | null>(n);
+  const details = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) {
+    const r = results[i] as NormalizedResult;
+    testId[i] = values.testIds.get(r.identityHash) ?? null;
+    repeatIndex[i] = r.repeatIndex;
+    outcome[i] = r.outcome;
+    expectedStatus[i] = r.expectedStatus;
+    attempts[i] = r.attempts;
+    finalStatus[i] = r.finalStatus;
+    duration[i] = r.durationMs;
+    failedDuration[i] = r.failedDurationMs;
+    errorMessage[i] = r.error?.message ?? null;
+    // Failures are grouped by signature; an expected failure (test.fail()) is not one.
+    signature[i] =
+      r.outcome === 'unexpected' || r.outcome === 'flaky' ? (r.error?.signature ?? null) : null;
+    // Sent as text and cast there: a jsonb[] parameter would have each string JSON-encoded again.
+    details[i] =
       r.attemptDetails || r.annotations.length > 0
-        ? {
+        ? JSON.stringify({
             attempts: r.attemptDetails ?? undefined,
             annotations: r.annotations.length ? r.annotations : undefined,
-          }
+          })
         : null;
-    return {
-      t: values.testIds.get(r.identityHash),
-      ri: r.repeatIndex,
-      o: r.outcome,
-      es: r.expectedStatus,
-      a: r.attempts,
-      fs: r.finalStatus,
-      d: r.durationMs,
-      fd: r.failedDurationMs,
-      em: r.error?.message ?? null,
-      // Failures are grouped by signature; an expected failure (test.fail()) is not one.
-      sg: r.outcome === 'unexpected' || r.outcome === 'flaky' ? (r.error?.signature ?? null) : null,
-      // Sent as text and cast there: a jsonb[] parameter would have each string JSON-encoded again.
-      dt: details ? JSON.stringify(details) : null,
-    };
-  });
-  const c = columnsOf(rows, [
-    't',
-    'ri',
-    'o',
-    'es',
-    'a',
-    'fs',
-    'd',
-    'fd',
-    'em',
-    'sg',
-    'dt',
-  ] as const);
+  }
   await tx`
     insert into test_results (
       project_id, run_id, part_id, test_id, repeat_index, created_at, outcome, expected_status,
       attempts, final_status, duration_ms, failed_duration_ms, error_message, error_signature, details)
     select ${values.projectId}, ${values.runId}, ${values.partId}, r.t, r.ri, ${values.createdAt},
       r.o::outcome, r.es, r.a, r.fs, r.d, r.fd, r.em, r.sg, r.dt
-    from unnest(${c.t}::bigint[], ${c.ri}::smallint[], ${c.o}::text[], ${c.es}::text[], ${c.a}::smallint[],
-      ${c.fs}::text[], ${c.d}::int[], ${c.fd}::int[], ${c.em}::text[], ${c.sg}::text[],
-      ${c.dt}::text[]::jsonb[])
+    from unnest(${numberArray(testId)}::bigint[], ${numberArray(repeatIndex)}::smallint[],
+      ${textArray(outcome)}::text[], ${textArray(expectedStatus)}::text[],
+      ${numberArray(attempts)}::smallint[], ${textArray(finalStatus)}::text[], ${numberArray(duration)}::int[], ${numberArray(failedDuration)}::int[],
+      ${textArray(errorMessage)}::text[], ${textArray(signature)}::text[],
+      ${textArray(details)}::text[]::jsonb[])
       as r(t, ri, o, es, a, fs, d, fd, em, sg, dt)`;
 }

@@ -3,20 +3,24 @@ import type { NormalizedResult } from '../../ingest/types.ts';
 
 /**
  * Returns the id of every test identity in `results`, creating the missing ones. Existing tests
- * are read, not rewritten, so an upload of known tests writes no test rows; identities are sorted
- * so concurrent uploads take the unique index's locks in the same order.
+ * are read, not rewritten, so an upload of known tests writes no test rows; `known` ids (from the
+ * cache) are not read again. Identities are sorted so concurrent uploads take the unique index's
+ * locks in the same order.
  */
 export async function upsertTests(
   tx: TxSql,
   projectId: string,
   results: readonly NormalizedResult[],
   seenAt: Date,
+  known: ReadonlyMap<string, string> = new Map(),
 ): Promise<Map<string, string>> {
+  const ids = new Map(known);
   const byHash = new Map<string, NormalizedResult>();
-  for (const result of results)
-    if (!byHash.has(result.identityHash)) byHash.set(result.identityHash, result);
+  for (const result of results) {
+    if (!ids.has(result.identityHash) && !byHash.has(result.identityHash))
+      byHash.set(result.identityHash, result);
+  }
   const hashes = [...byHash.keys()].sort();
-  const ids = new Map<string, string>();
   if (hashes.length === 0) return ids;
 
   const existing = await tx<{ id: string; identityHash: string }[]>`
