@@ -26,10 +26,15 @@ import {
 import { syntheticReport } from './synthetic-report.ts';
 
 const TESTS = Number(process.env.BENCH_TESTS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const modes = (process.env.BENCH_MODES ?? 'postgres,embedded').split(',') as (
   'postgres' | 'embedded'
 )[];
+
+/** Before each timed step, a full GC (with --expose-gc): no step pays for the previous one's garbage. */
+function settle(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 
 async function upload(
   server: BenchServer,
@@ -109,6 +114,7 @@ async function timeCopy(mirror: Sql, setup: TableRows[], written: TableRows[]): 
     'truncate projects, tests, runs, run_parts, test_results, test_daily_stats, project_daily_stats, test_commit_stats, test_stats, project_windows cascade',
   );
   for (const rows of setup) await copyIn(mirror, rows);
+  settle();
   const began = performance.now();
   await mirror.begin(async (tx) => {
     for (const rows of written) await copyIn(tx, rows);
@@ -165,6 +171,7 @@ async function benchMode(mode: 'postgres' | 'embedded') {
       );
       const p = `project_id = ${project.id}`;
 
+      settle();
       const one = await upload(server, project.token, first, `p${round}a`, `c${round}a`);
       const projectRow = await readRows(source, 'projects', `id = ${project.id}`);
       const tests = await readRows(source, 'tests', p);
@@ -185,6 +192,7 @@ async function benchMode(mode: 'postgres' | 'embedded') {
       );
       const firstRaw = await timeCopy(mirror, [projectRow], [tests, runRows, partRows, results]);
 
+      settle();
       const two = await upload(server, project.token, later, `p${round}b`, `c${round}b`);
       const laterWritten = [
         await readRows(source, 'runs', `id = ${two.runId}`),

@@ -132,9 +132,10 @@ async function applyTestDeltas(
     deltas.reduce((sum, d) => sum + d[key], 0);
   // Counted in the window or not: a part older than the window still updates last_seen_at.
   const k = inWindow ? 1 : 0;
+  const ids = numberArray(deltas.map((d) => d.testId));
   await tx`
     with d as (
-      select * from unnest(${numberArray(deltas.map((d) => d.testId))}::bigint[], ${column('runs')}::int[],
+      select * from unnest(${ids}::bigint[], ${column('runs')}::int[],
         ${column('expectedRuns')}::int[], ${column('flakyRuns')}::int[], ${column('failedRuns')}::int[],
         ${column('skippedRuns')}::int[], ${column('durationMs')}::bigint[], ${column('wastedMs')}::bigint[])
         as d(test_id, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, duration_ms, wasted_ms)
@@ -172,7 +173,10 @@ async function applyTestDeltas(
         listed_last_seen_at = case when s.status is not null
           then greatest(s.last_seen_at, ${scope.createdAt}::timestamptz) end
       from w
+      -- The id list makes PostgreSQL probe the primary key for these tests, rather than hash-join
+      -- all of the project's test_stats rows (50,000 of them for a 1,000-test upload).
       where s.project_id = ${scope.projectId} and s.test_id = w.test_id
+        and s.test_id = any(${ids}::bigint[])
       -- Did the test enter (or leave) the window? Before this update its counts were new − delta.
       returning s.test_id, (s.runs + s.skipped_runs > 0)::int
         - (s.runs + s.skipped_runs - w.runs - w.skipped_runs > 0)::int as entered
