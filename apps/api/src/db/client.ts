@@ -110,24 +110,10 @@ export function isSingleTcpHost(url: string): boolean {
     return false; // e.g. postgres://a:5432,b:5432/db, which postgres.js reads itself
   }
   const host = parsed.searchParams.get('host') ?? parsed.hostname;
-  return host !== '' && !host.includes(',') && !host.startsWith('/') && !parsed.host.includes(',');
+  return host !== '' && !host.includes(',') && !host.startsWith('/');
 }
 
 /** A JSON parameter (sent once as jsonb, e.g. for jsonb_to_recordset over a whole batch). */
 export function jsonParam(sql: Sql | TxSql, value: unknown): postgres.Parameter {
   return sql.json(value as postgres.JSONValue);
-}
-
-/**
- * Columns of a batch as typed arrays, for `insert … select * from unnest($1::bigint[], …)`: one
- * parameter per column, which PostgreSQL parses faster than the same rows as one JSON document.
- */
-export function columnsOf<Row, Key extends keyof Row>(
-  rows: readonly Row[],
-  keys: readonly Key[],
-): Record<Key, postgres.SerializableParameter[]> {
-  const columns = {} as Record<Key, postgres.SerializableParameter[]>;
-  for (const key of keys)
-    columns[key] = rows.map((row) => (row[key] ?? null) as postgres.SerializableParameter);
-  return columns;
 }
