@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
-import { numberArray, textArray } from './array-literal.ts';
+import { nestedTextArray, numberArray, textArray } from './array-literal.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -29,5 +29,13 @@ describe('array literals', () => {
     const [row] = await t.database.sql<{ numbers: string[] }[]>`
       select ${numberArray(['9007199254740993', 1, -2])}::bigint[]::text[] as numbers`;
     expect(row?.numbers).toEqual(['9007199254740993', '1', '-2']);
+  });
+
+  it('carry one text array per row, of any length', async () => {
+    const nested = [['a', 'say "hi"'], [], ['C:\\dir\\', 'NULL', '{a,b}', 'tab\tand ✓'], ['']];
+    const rows = await t.database.sql<{ value: string[] }[]>`
+      select value::text[] as value
+      from unnest(${nestedTextArray(nested)}::text[]) with ordinality as u(value, n) order by n`;
+    expect(rows.map((row) => row.value)).toEqual(nested);
   });
 });

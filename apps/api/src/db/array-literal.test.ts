@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { numberArray, textArray } from './array-literal.ts';
+import { nestedTextArray, numberArray, textArray } from './array-literal.ts';
 
 describe('numberArray', () => {
   it('writes numbers, numeric ids, dates and NULLs as one array literal', () => {
@@ -15,5 +15,13 @@ describe('textArray', () => {
     expect(textArray(['a', null, 'say "hi"', 'C:\\dir', '', 'NULL', '{x,y}'])).toBe(
       '{"a",NULL,"say \\"hi\\"","C:\\\\dir","","NULL","{x,y}"}',
     );
+  });
+});
+
+describe('nestedTextArray', () => {
+  it('writes each row as the literal textArray writes, escaped as one value of the outer array', () => {
+    const rows = [['a', 'b'], [], ['say "hi"', 'C:\\dir'], ['{x,y}', 'NULL', '']];
+    expect(nestedTextArray(rows)).toBe(textArray(rows.map((row) => textArray(row))));
+    expect(nestedTextArray([])).toBe('{}');
   });
 });

@@ -91,6 +91,10 @@ export const runs = pgTable(
       .on(t.projectId, t.pipeline, t.job)
       .where(sql`${t.pipeline} is not null`),
     index('runs_project_started_idx').on(t.projectId, t.startedAt.desc(), t.id.desc()),
+    // A commit's runs, whose stored results give a pair's passes when it first fails.
+    index('runs_project_commit_idx')
+      .on(t.projectId, t.commit)
+      .where(sql`${t.commit} is not null`),
   ],
 );
 
@@ -234,7 +238,11 @@ export const projectDailyStats = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.day, t.branch] })],
 );
 
-/** Per test, per commit: whether one commit saw the test both pass and fail. */
+/**
+ * Per failed test per commit: whether one commit saw the test both pass and fail. Only pairs with
+ * a failure have a row (see flakiness/commit-flakes.ts); keyed by commit first, so a commit's
+ * pairs are one index range.
+ */
 export const testCommitStats = pgTable(
   'test_commit_stats',
   {
@@ -248,11 +256,10 @@ export const testCommitStats = pgTable(
     flakedDay: date('flaked_day'),
     flakedBranch: text('flaked_branch'),
     /** Last day a result arrived for this commit: rows that are not a flake are pruned once it
-     *  leaves the window (a commit is re-run within days), so the table does not grow like the
-     *  results. */
+     *  leaves the window (a commit is re-run within days). */
     lastDay: date('last_day').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.testId, t.commit] })],
+  (t) => [primaryKey({ columns: [t.projectId, t.commit, t.testId] })],
 );
 
 /**

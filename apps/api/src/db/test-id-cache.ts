@@ -1,5 +1,5 @@
 /**
- * Test ids by identity hash, per project, for the tests earlier uploads stored. A suite is
+ * Test ids by identity key, per project, for the tests earlier uploads stored. A suite is
  * uploaded again and again with the same tests, and a test's id never changes while its project
  * exists (tests are deleted only with their project, and ids are never reused), so repeat uploads
  * skip the lookup of 10,000 identities. Entries are added only after the transaction that read or
@@ -11,30 +11,28 @@ export class TestIdCache {
 
   constructor(private readonly capacity = 200_000) {}
 
-  /** The cached ids among `hashes`; marks the project as recently used. */
-  lookup(projectId: string, hashes: Iterable<string>): Map<string, string> {
-    const found = new Map<string, string>();
+  /** The cached id of each key, in the keys' order (undefined where unknown); marks the project
+   *  as recently used. */
+  lookup(projectId: string, keys: readonly string[]): (string | undefined)[] {
     const known = this.projects.get(projectId);
-    if (!known) return found;
+    if (!known) return new Array<string | undefined>(keys.length);
     this.projects.delete(projectId);
     this.projects.set(projectId, known);
-    for (const hash of hashes) {
-      const id = known.get(hash);
-      if (id !== undefined) found.set(hash, id);
-    }
-    return found;
+    return keys.map((key) => known.get(key));
   }
 
-  remember(projectId: string, ids: ReadonlyMap<string, string>): void {
-    if (ids.size > this.capacity) return;
+  /** Remembers `ids[i]` as the id of `keys[i]`. */
+  remember(projectId: string, keys: readonly string[], ids: readonly string[]): void {
+    if (keys.length > this.capacity) return;
     let known = this.projects.get(projectId);
     if (!known) {
       known = new Map();
       this.projects.set(projectId, known);
     }
-    for (const [hash, id] of ids) {
-      if (!known.has(hash)) this.size++;
-      known.set(hash, id);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (!known.has(key)) this.size++;
+      known.set(key, ids[i] as string);
     }
     for (const [oldest, entries] of this.projects) {
       if (this.size <= this.capacity) break;

@@ -1,6 +1,7 @@
 import type { TxSql } from '../db/client.ts';
 import { numberArray } from '../db/array-literal.ts';
 import type { Outcome } from '../ingest/types.ts';
+import { applyCommitCounters, applyCommitFlakes, type CommitFlakeChange } from './commit-flakes.ts';
 
 export interface PartScope {
   projectId: string;
@@ -8,6 +9,9 @@ export interface PartScope {
   createdAt: Date;
   branch: string | null;
   commit: string | null;
+  /** Parts of the commit whose results are stored but not counted (yet): the part being added,
+   *  and the parts of a run rejoining the statistics that are not re-added yet. */
+  uncountedPartIds: readonly string[];
 }
 
 /** What one stored result contributes to the counters. */
@@ -16,12 +20,6 @@ export interface CountedResult {
   outcome: Outcome;
   durationMs: number;
   failedDurationMs: number;
-}
-
-export interface CommitFlakeChange {
-  testId: string;
-  /** +1: these results made the commit flaky for the test; −1: their removal made it not flaky. */
-  change: 1 | -1;
 }
 
 /** The counters every aggregate table keeps (DESIGN.md §4; see schema.ts statCounters). */
@@ -36,9 +34,17 @@ export const counterColumns = [
   'wasted_ms',
 ] as const;
 
+/** The counters a part's results change directly (commit flakes are counted apart). */
+const deltaColumns = counterColumns.filter((c) => c !== 'commit_flakes');
+
 /** `runs = s.runs + excluded.runs, …`: every counter of `target` combined with `source`'s. */
-export function combineCounters(target: string, source: string, op: '+' | '-' = '+'): string {
-  return counterColumns.map((c) => `${c} = ${target}.${c} ${op} ${source}.${c}`).join(', ');
+export function combineCounters(
+  target: string,
+  source: string,
+  op: '+' | '-' = '+',
+  columns: readonly string[] = counterColumns,
+): string {
+  return columns.map((c) => `${c} = ${target}.${c} ${op} ${source}.${c}`).join(', ');
 }
 
 /** flake_rate (DESIGN.md §4) from SQL expressions for runs and flaky events, capped at 1. */
@@ -90,11 +96,10 @@ function testDeltas(results: readonly CountedResult[], sign: 1 | -1): TestDelta[
 
 /**
  * Adds (sign 1) or subtracts (sign −1) a part's results to every flakiness counter: per test per
- * day per branch, per project per day per branch, per test per commit, and test_stats' window
- * counters (when the day is inside the project's current window). Cost is proportional to the
- * part, never to history. A commit becomes a flake for a test the moment it has both a passing and
- * an unexpected result; that is counted on the day and branch of the results that did it, and
- * taken back from there if they are removed.
+ * day per branch, per project per day per branch, test_stats' window counters (when the day is
+ * inside the project's current window), and the commit's failed pairs (commit-flakes.ts). Cost is
+ * proportional to the part, never to history. Returns the commit flakes that appeared or
+ * disappeared.
  */
 export async function applyPartCounters(
   tx: TxSql,
@@ -109,13 +114,26 @@ export async function applyPartCounters(
   const deltas = testDeltas(results, sign);
   // Sent together: the server runs them in order while the client prepares the next, with no
   // round trip in between (postgres.js pipelines the queries of one transaction).
+  const commit = scope.commit;
   const [commitChanges] = await Promise.all([
-    scope.commit ? applyCommitCounters(tx, scope, deltas, day, branch) : [],
+    commit
+      ? applyCommitCounters(
+          tx,
+          { ...scope, commit },
+          deltas.map((d) => ({
+            testId: d.testId,
+            passes: d.expectedRuns + d.flakyRuns,
+            fails: d.failedRuns,
+          })),
+          day,
+          branch,
+        )
+      : [],
     applyTestDeltas(tx, scope, deltas, day, branch, day >= windowStart),
   ]);
   if (commitChanges.length > 0)
     await applyCommitFlakes(tx, scope.projectId, commitChanges, windowStart);
-  return commitChanges.map((c) => ({ testId: c.testId, change: c.change }));
+  return commitChanges;
 }
 
 /** The part's per-test deltas into the daily aggregates and, when its day is in the window, test_stats. */
@@ -133,21 +151,26 @@ async function applyTestDeltas(
   // Counted in the window or not: a part older than the window still updates last_seen_at.
   const k = inWindow ? 1 : 0;
   const ids = numberArray(deltas.map((d) => d.testId));
-  await tx`
-    with d as (
-      select * from unnest(${ids}::bigint[], ${column('runs')}::int[],
-        ${column('expectedRuns')}::int[], ${column('flakyRuns')}::int[], ${column('failedRuns')}::int[],
-        ${column('skippedRuns')}::int[], ${column('durationMs')}::bigint[], ${column('wastedMs')}::bigint[])
-        as d(test_id, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, duration_ms, wasted_ms)
-    ),
-    daily as (
-      insert into test_daily_stats as s (project_id, test_id, day, branch, runs, expected_runs, flaky_runs,
-        failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
-      select ${scope.projectId}, test_id, ${day}::date, ${branch}, runs, expected_runs, flaky_runs,
-        failed_runs, skipped_runs, 0, duration_ms, wasted_ms from d
-      on conflict (project_id, test_id, day, branch) do update set
-        ${tx.unsafe(combineCounters('s', 'excluded'))}
-    ),
+  const unnestDeltas = tx`
+    unnest(${ids}::bigint[], ${column('runs')}::int[], ${column('expectedRuns')}::int[],
+      ${column('flakyRuns')}::int[], ${column('failedRuns')}::int[], ${column('skippedRuns')}::int[],
+      ${column('durationMs')}::bigint[], ${column('wastedMs')}::bigint[])
+      as d(test_id, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, duration_ms, wasted_ms)`;
+  // Sent together with the next statement. MERGE finds each row by primary key and updates it or
+  // inserts it, without the speculative insertion and row lock of INSERT … ON CONFLICT (a third
+  // cheaper here); uploads of a project hold its window lock, so no other one inserts these keys.
+  const daily = tx`
+    merge into test_daily_stats s
+    using ${unnestDeltas}
+    on s.project_id = ${scope.projectId} and s.test_id = d.test_id and s.day = ${day}::date
+      and s.branch = ${branch}
+    when matched then update set ${tx.unsafe(combineCounters('s', 'd', '+', deltaColumns))}
+    when not matched then insert (project_id, test_id, day, branch, runs, expected_runs, flaky_runs,
+      failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
+    values (${scope.projectId}, d.test_id, ${day}::date, ${branch}, d.runs, d.expected_runs,
+      d.flaky_runs, d.failed_runs, d.skipped_runs, 0, d.duration_ms, d.wasted_ms)`;
+  const window = tx`
+    with d as (select * from ${unnestDeltas}),
     project_daily as (
       insert into project_daily_stats as s (project_id, day, branch, runs, expected_runs, flaky_runs,
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
@@ -196,93 +219,5 @@ async function applyTestDeltas(
     update project_windows set tests_in_window = tests_in_window
       + (select coalesce(sum(entered), 0) from updated) + (select coalesce(sum(entered), 0) from inserted)
     where project_id = ${scope.projectId}`;
-}
-
-interface CommitFlakeRow {
-  testId: string;
-  change: 1 | -1;
-  /** Day and branch of the results that made the commit flaky. */
-  day: string;
-  branch: string;
-}
-
-/** Commit flakes that appeared or disappeared, into the daily aggregates and test_stats. */
-async function applyCommitFlakes(
-  tx: TxSql,
-  projectId: string,
-  changes: readonly CommitFlakeRow[],
-  windowStart: string,
-): Promise<void> {
-  await tx`
-    with c as (
-      select * from unnest(${numberArray(changes.map((c) => c.testId))}::bigint[],
-        ${numberArray(changes.map((c) => c.change))}::int[], ${numberArray(changes.map((c) => c.day))}::date[],
-        ${changes.map((c) => c.branch)}::text[]) as c(test_id, change, day, branch)
-    ),
-    daily as (
-      insert into test_daily_stats as s (project_id, test_id, day, branch, commit_flakes)
-      select ${projectId}, test_id, day, branch, sum(change) from c group by test_id, day, branch
-      on conflict (project_id, test_id, day, branch) do update set
-        commit_flakes = s.commit_flakes + excluded.commit_flakes
-    ),
-    project_daily as (
-      insert into project_daily_stats as s (project_id, day, branch, commit_flakes)
-      select ${projectId}, day, branch, sum(change) from c group by day, branch
-      on conflict (project_id, day, branch) do update set
-        commit_flakes = s.commit_flakes + excluded.commit_flakes
-    ),
-    w as (
-      select test_id, sum(change)::int as commit_flakes from c where day >= ${windowStart}::date
-      group by test_id
-    )
-    update test_stats s set
-      commit_flakes = s.commit_flakes + w.commit_flakes,
-      flake_rate = ${tx.unsafe(flakeRateSql('s.runs', 's.flaky_runs + s.commit_flakes + w.commit_flakes'))}
-    from w
-    where s.project_id = ${projectId} and s.test_id = w.test_id`;
-}
-
-/** In ON CONFLICT's SET: the commit has both a pass and a fail now, and did not before. */
-const BECOMES_FLAKY =
-  'c.passes + excluded.passes > 0 and c.fails + excluded.fails > 0 and not (c.passes > 0 and c.fails > 0)';
-
-/** Per test and commit: passes and fails; returns the tests whose commit became (or stopped being) a flake. */
-async function applyCommitCounters(
-  tx: TxSql,
-  scope: PartScope,
-  deltas: readonly TestDelta[],
-  day: string,
-  branch: string,
-): Promise<CommitFlakeRow[]> {
-  const input = deltas.filter((d) => d.runs !== 0);
-  if (input.length === 0) return [];
-  const changes = await tx<CommitFlakeRow[]>`
-    with input as (
-      select * from unnest(${numberArray(input.map((d) => d.testId))}::bigint[],
-        ${numberArray(input.map((d) => d.expectedRuns + d.flakyRuns))}::int[],
-        ${numberArray(input.map((d) => d.failedRuns))}::int[]) as i(test_id, passes, fails)
-    ),
-    upserted as (
-      insert into test_commit_stats as c (project_id, test_id, commit, passes, fails, last_day, flaked_day, flaked_branch)
-      select ${scope.projectId}, test_id, ${scope.commit}, passes, fails, ${day}::date,
-        case when passes > 0 and fails > 0 then ${day}::date end,
-        case when passes > 0 and fails > 0 then ${branch} end
-      from input
-      on conflict (project_id, test_id, commit) do update set
-        passes = c.passes + excluded.passes,
-        fails = c.fails + excluded.fails,
-        last_day = greatest(c.last_day, excluded.last_day),
-        -- Where the commit's flake is counted: set when it becomes one, and kept when it stops
-        -- being one, so that it is taken back from there.
-        flaked_day = case when ${tx.unsafe(BECOMES_FLAKY)} then ${day}::date else c.flaked_day end,
-        flaked_branch = case when ${tx.unsafe(BECOMES_FLAKY)} then ${branch} else c.flaked_branch end
-      returning test_id, passes, fails, flaked_day, flaked_branch
-    )
-    -- The counts before are the counts after minus the input: no read of the old rows needed.
-    select u.test_id as "testId",
-      case when u.passes > 0 and u.fails > 0 then 1 else -1 end as change,
-      u.flaked_day::text as day, u.flaked_branch as branch
-    from upserted u join input i using (test_id)
-    where (u.passes > 0 and u.fails > 0) <> (u.passes - i.passes > 0 and u.fails - i.fails > 0)`;
-  return changes;
+  await Promise.all([daily, window]);
 }

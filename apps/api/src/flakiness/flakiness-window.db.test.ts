@@ -26,14 +26,19 @@ import {
 
 let t: TestApp;
 const reports = committed() as ReturnType<typeof committed> &
-  Record<'alphaPass' | 'betaPass' | 'outage', RawReport>;
+  Record<'alphaPass' | 'betaPass' | 'outage' | 'onePass' | 'oneFail', RawReport>;
+/** alpha's "always fails" alone, passing or failing. */
+const alone = ['--project=alpha', '--grep', 'always fails', '--retries=0'];
 beforeAll(async () => {
   t = await startTestApp({ env: { RESOLVE_AFTER_RUNS: '3' } });
-  [reports.alphaPass, reports.betaPass, reports.outage] = await Promise.all([
-    generate(['--project=alpha'], { FLK_ALL_PASS: '1' }),
-    generate(['--project=beta'], { FLK_ALL_PASS: '1' }),
-    generateOutage(),
-  ]);
+  [reports.alphaPass, reports.betaPass, reports.outage, reports.onePass, reports.oneFail] =
+    await Promise.all([
+      generate(['--project=alpha'], { FLK_ALL_PASS: '1' }),
+      generate(['--project=beta'], { FLK_ALL_PASS: '1' }),
+      generateOutage(),
+      generate(alone, { FLK_ALL_PASS: '1' }),
+      generate(alone, {}),
+    ]);
 }, 300_000);
 afterAll(async () => {
   await t?.close();
@@ -41,6 +46,7 @@ afterAll(async () => {
 
 const flaky = testKey('alpha', 'basics.spec.ts', ['flaky on first attempt']);
 const fails = testKey('beta', 'basics.spec.ts', ['always fails']);
+const alphaFails = testKey('alpha', 'basics.spec.ts', ['always fails']);
 const main = (commit: string, pipeline: string, shard?: string) => ({
   branch: 'main',
   commit,
@@ -175,6 +181,31 @@ describe('commit flakes', () => {
     });
   });
 
+  it('are counted when the failure comes after the pass, from the stored passing result', async () => {
+    const p = await TrackedProject.create(t);
+    await p.send(placeAt(reports.pass, 3), main('c1', 'p1')); // always fails passes…
+    await p.send(placeAt(reports.basic, 3, 3600), main('c2', 'p2')); // (another commit)
+    await p.send(placeAt(reports.basic, 2), main('c1', 'p3')); // …and fails on a re-run of c1
+    await expectCounters(p);
+    await expectCounters(p, { days: 7 });
+    expect((await detail(p, fails)).stats).toMatchObject({
+      runs: 3,
+      failedRuns: 2,
+      commitFlakes: 1,
+    });
+    await expectStates(p);
+  });
+
+  it('are counted once per commit, however many re-runs pass and fail', async () => {
+    const p = await TrackedProject.create(t);
+    await p.send(placeAt(reports.pass, 3), main('c1', 'p1'));
+    await p.send(placeAt(reports.basic, 3, 60), main('c1', 'p2'));
+    await p.send(placeAt(reports.pass, 3, 120), main('c1', 'p3'));
+    await p.send(placeAt(reports.basic, 3, 180), main('c1', 'p4'));
+    await expectCounters(p);
+    expect((await detail(p, fails)).stats).toMatchObject({ runs: 4, commitFlakes: 1 });
+  });
+
   it('are taken back, on the day they were counted, when the shard that made them is replaced', async () => {
     const p = await TrackedProject.create(t);
     await p.send(placeAt(reports.basic, 5), main('c1', 'p1')); // always fails fails on day −5…
@@ -245,6 +276,24 @@ describe('shards and the mass-failure guard', () => {
     await expectCounters(p);
     await expectStates(p);
     expect((await detail(p, failing)).stats).toMatchObject({ runs: 1, failedRuns: 1 });
+  });
+
+  it('counts each part of a run rejoining the statistics once towards commit flakes', async () => {
+    const p = await TrackedProject.create(t);
+    // An outage with alpha's "always fails" failing, then that test alone passing: 9 failures in
+    // 11 results keep the run out of the statistics.
+    await p.send(placeAt(reports.outage, 3), main('c1', 'p1', '1/3'));
+    const still = await p.send(placeAt(reports.onePass, 3, 60), main('c1', 'p1', '2/3'));
+    expect(still.run.excludedFromStats).toBe(true);
+    // The beta shard brings it back: both earlier parts are counted again, the failing one first.
+    const back = await p.send(placeAt(reports.betaPass, 3, 120), main('c1', 'p1', '3/3'));
+    expect(back.run.excludedFromStats).toBe(false);
+    await expectCounters(p);
+    expect((await detail(p, alphaFails)).stats).toMatchObject({ runs: 2, commitFlakes: 1 });
+    // The passing part, uploaded again failing: no pass left on the commit, no flake.
+    await p.send(placeAt(reports.oneFail, 3, 60), main('c1', 'p1', '2/3'));
+    await expectCounters(p);
+    expect((await detail(p, alphaFails)).stats).toMatchObject({ runs: 2, commitFlakes: 0 });
   });
 });
 

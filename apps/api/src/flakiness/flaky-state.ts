@@ -37,21 +37,20 @@ export async function updateFlakyStates(
     config: ModelConfig;
   },
 ): Promise<{ newlyDetected: string[] }> {
-  const ids = new Set<string>();
+  if (options.results.length === 0) return { newlyDetected: [] };
   const withEvents = new Set<string>();
   for (const r of options.results) {
-    ids.add(r.testId);
     if (r.outcome === 'flaky' || options.commitFlakeTestIds.has(r.testId)) withEvents.add(r.testId);
   }
-  if (ids.size === 0) return { newlyDetected: [] };
+  // The project's active tests (a partial-index range, small next to a suite) rather than a
+  // lookup of every test of the upload; those not in the upload are dropped below.
   const rows = await tx<StateRow[]>`
     select test_id as "testId", status, first_detected_at as "firstDetectedAt",
       last_flaky_at as "lastFlakyAt", resolved_at as "resolvedAt", clean_streak as "cleanStreak",
       runs, flaky_runs as "flakyRuns", failed_runs as "failedRuns", commit_flakes as "commitFlakes"
     from test_stats
     where project_id = ${options.projectId}
-      and ((status = 'active' and test_id = any(${numberArray([...ids])}::bigint[]))
-        or test_id = any(${numberArray([...withEvents])}::bigint[]))`;
+      and (status = 'active' or test_id = any(${numberArray([...withEvents])}::bigint[]))`;
   const byTest = new Map(rows.map((row) => [row.testId, row]));
   // Repeats of one test (--repeat-each) move its state in order.
   const ordered = options.results

@@ -10,7 +10,7 @@ import {
 } from '../db/queries/run-parts.ts';
 import { insertResults } from '../db/queries/results.ts';
 import { lockRunForUpload, refreshRunFromParts, type LockedRun } from '../db/queries/runs.ts';
-import { upsertTests } from '../db/queries/tests.ts';
+import { resolveTestIds } from '../db/queries/tests.ts';
 import type { TestIdCache } from '../db/test-id-cache.ts';
 import { applyPartCounters, type PartScope } from '../flakiness/counters.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
@@ -82,15 +82,17 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     ? new Date(report.startedAt)
     : (input.receivedAt ?? new Date());
 
-  const cachedIds = input.testIdCache?.lookup(
-    projectId,
-    report.results.map((r) => r.identityHash),
-  );
-  let storedIds: Map<string, string> | undefined;
+  const keys = report.results.map((r) => r.identityKey);
+  const cachedIds = input.testIdCache?.lookup(projectId, keys) ?? [];
+  let storedIds: string[] | undefined;
   try {
     const outcome = await sql.begin(async (tx) => {
+      // Each statement planned for its own arguments: a plan cached for "some arrays" takes them
+      // to be 10 elements long and can loop over 10,000 of them per row (seconds, not ms).
+      const customPlans = tx`set local plan_cache_mode = force_custom_plan`.execute();
       // Lock order for every upload: project window, then run.
       const windowStart = await lockProjectWindow(tx, projectId, input.settings.windowDays);
+      await customPlans;
       const run = await lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt);
       // Checked again under the locks: an identical upload may have committed meanwhile.
       const duplicate = await findDuplicatePart(
@@ -101,11 +103,12 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       );
       if (duplicate) throw new DuplicateUpload(duplicate.runId);
 
-      const scope = (createdAt: Date): PartScope => ({
+      const scope = (createdAt: Date, uncountedPartIds: readonly string[] = []): PartScope => ({
         projectId,
         createdAt,
         branch: run.branch,
         commit: run.commit,
+        uncountedPartIds,
       });
       const previous = await findPartByShard(tx, projectId, run.id, shard);
       const replacedTestIds = new Set<string>();
@@ -134,7 +137,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         input.settings.massFailureRatio,
       );
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
-      const testIds = await upsertTests(tx, projectId, report.results, startedAt, cachedIds);
+      const testIds = await resolveTestIds(tx, projectId, report.results, startedAt, cachedIds);
       storedIds = testIds;
       await ensurePartitions(tx, [monthStart(startedAt)]);
       const inserted = insertResults(tx, {
@@ -150,8 +153,8 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         await inserted;
         return { runId: run.id, created: true, newlyDetected: [] };
       }
-      const counted = report.results.map((r) => ({
-        testId: testIds.get(r.identityHash) as string,
+      const counted = report.results.map((r, i) => ({
+        testId: testIds[i] as string,
         outcome: r.outcome,
         durationMs: r.durationMs,
         failedDurationMs: r.failedDurationMs,
@@ -160,7 +163,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       // Sent without waiting for the insert: the counters read nothing it writes.
       const [, commitChanges] = await Promise.all([
         inserted,
-        applyPartCounters(tx, scope(startedAt), counted, 1, windowStart),
+        applyPartCounters(tx, scope(startedAt, [partId]), counted, 1, windowStart),
       ]);
       const { newlyDetected } = await updateFlakyStates(tx, {
         projectId,
@@ -174,7 +177,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       });
       return { runId: run.id, created: true, newlyDetected };
     });
-    if (storedIds) input.testIdCache?.remember(projectId, storedIds);
+    if (storedIds) input.testIdCache?.remember(projectId, keys, storedIds);
     return outcome;
   } catch (error) {
     if (error instanceof DuplicateUpload) return unchanged(error.runId);
@@ -202,12 +205,21 @@ async function recountOtherParts(
   newPartId: string,
   excludedNow: boolean,
   windowStart: string,
-  scope: (createdAt: Date) => PartScope,
+  scope: (createdAt: Date, uncountedPartIds?: readonly string[]) => PartScope,
 ): Promise<void> {
   if (excludedNow === run.excludedFromStats) return;
-  for (const other of await listOtherParts(tx, run.projectId, run.id, newPartId)) {
+  const others = await listOtherParts(tx, run.projectId, run.id, newPartId);
+  for (const [index, other] of others.entries()) {
     const stored = await listPartResults(tx, run.projectId, run.id, other);
-    await applyPartCounters(tx, scope(other.startedAt), stored, excludedNow ? -1 : 1, windowStart);
+    // Rejoining parts are re-added one by one: those not re-added yet are not counted.
+    const uncounted = [newPartId, ...others.slice(index).map((part) => part.id)];
+    await applyPartCounters(
+      tx,
+      scope(other.startedAt, uncounted),
+      stored,
+      excludedNow ? -1 : 1,
+      windowStart,
+    );
   }
 }
 

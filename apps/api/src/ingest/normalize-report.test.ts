@@ -9,6 +9,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { SECRET_MARKER, loadReport, type ReportName } from '../../test/fixtures/reports.ts';
 import { computeOutcome, normalizeReport } from './normalize-report.ts';
+import { identityHash } from './test-identity.ts';
 import type { NormalizedReport, NormalizedResult, Totals } from './types.ts';
 
 const sharedReportsDir = fileURLToPath(
@@ -36,7 +37,7 @@ function find(report: NormalizedReport, projectName: string, ...titlePath: strin
 /** What identifies a result and what Playwright decided about it, for comparing reports. */
 function verdicts(report: NormalizedReport): string[] {
   return report.results
-    .map((r) => `${r.identityHash}#${r.repeatIndex} ${r.outcome} ${r.attempts}`)
+    .map((r) => `${r.identityKey}#${r.repeatIndex} ${r.outcome} ${r.attempts}`)
     .sort();
 }
 
@@ -81,7 +82,7 @@ describe.skipIf(!existsSync(sharedReportsDir))('real reports from public reposit
     });
 
     it('keys tests by posix paths relative to rootDir, once each', () => {
-      const keys = new Set(normalized.results.map((r) => `${r.identityHash}#${r.repeatIndex}`));
+      const keys = new Set(normalized.results.map((r) => `${r.identityKey}#${r.repeatIndex}`));
       expect(keys.size).toBe(normalized.results.length);
       for (const result of normalized.results) {
         expect(result.file).not.toMatch(/\\|^[A-Za-z]:|^\//);
@@ -154,15 +155,17 @@ describe('a full run of the fixture project (basic.json)', () => {
   it('derives the identity from project, file and describe titles', () => {
     const deep = find(normalized, 'beta', 'outer @regression', 'inner', 'deep test');
     expect(deep).toMatchObject({ file: 'nested/deep.spec.ts', title: 'deep test', repeatIndex: 0 });
-    expect(deep.identityHash).toBe(
+    expect(deep.identityKey).toBe(JSON.stringify(['beta', 'nested/deep.spec.ts', deep.titlePath]));
+    // The tests table keys identities by this hash: rows stored by earlier versions must match.
+    expect(identityHash(deep.identityKey)).toBe(
       createHash('sha256')
         .update(JSON.stringify(['beta', 'nested/deep.spec.ts', deep.titlePath]))
         .digest('hex'),
     );
     expect(
-      find(normalized, 'alpha', 'outer @regression', 'inner', 'deep test').identityHash,
-    ).not.toBe(deep.identityHash);
-    expect(new Set(normalized.results.map((r) => r.identityHash)).size).toBe(28);
+      find(normalized, 'alpha', 'outer @regression', 'inner', 'deep test').identityKey,
+    ).not.toBe(deep.identityKey);
+    expect(new Set(normalized.results.map((r) => r.identityKey)).size).toBe(28);
   });
 
   it('keeps Playwright ids only where the JSON has them (the spec’s first test)', () => {
@@ -311,7 +314,7 @@ describe('other generated runs', () => {
       ['alpha', 0, 'flaky'],
       ['alpha', 1, 'flaky'],
     ]);
-    expect(flaky[0]?.identityHash).toBe(flaky[1]?.identityHash);
+    expect(flaky[0]?.identityKey).toBe(flaky[1]?.identityKey);
   });
 
   it('detects an onlyFailures report as partial from config.reporter', () => {

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type {
   PlaywrightAttemptStatus,
   PlaywrightReport,
@@ -10,6 +9,7 @@ import type {
 } from '@flackyness/shared/playwright-report';
 import { stripAnsi } from './ansi.ts';
 import { errorSignature } from './error-signature.ts';
+import { identityKey } from './test-identity.ts';
 import type {
   AttemptStatus,
   NormalizedAttempt,
@@ -173,9 +173,9 @@ class ReportWalker {
     for (let index = 0; index < spec.tests.length; index++) {
       const test = spec.tests[index] as PlaywrightTest;
       const projectName = test.projectName ?? '';
-      const identityHash = hash('sha256', JSON.stringify([projectName, file, titlePath]), 'hex');
-      const repeatIndex = this.occurrences.get(identityHash) ?? 0;
-      this.occurrences.set(identityHash, repeatIndex + 1);
+      const key = identityKey(projectName, file, titlePath);
+      const repeatIndex = this.occurrences.get(key) ?? 0;
+      this.occurrences.set(key, repeatIndex + 1);
       // spec.id belongs to the spec's first test; the others' ids are not in the JSON.
       const playwrightId = index === 0 ? (spec.id ?? null) : null;
       this.results.push(
@@ -183,7 +183,7 @@ class ReportWalker {
           projectName,
           file,
           titlePath,
-          identityHash,
+          identityKey: key,
           repeatIndex,
           playwrightId,
           tags,
@@ -231,7 +231,7 @@ class ReportWalker {
       file: identity.file,
       titlePath: identity.titlePath,
       title: spec.title,
-      identityHash: identity.identityHash,
+      identityKey: identity.identityKey,
       repeatIndex: identity.repeatIndex,
       playwrightId: identity.playwrightId,
       line: spec.line ?? null,
@@ -295,7 +295,7 @@ class ReportWalker {
 
 type Identity = Pick<
   NormalizedResult,
-  'projectName' | 'file' | 'titlePath' | 'identityHash' | 'repeatIndex' | 'playwrightId' | 'tags'
+  'projectName' | 'file' | 'titlePath' | 'identityKey' | 'repeatIndex' | 'playwrightId' | 'tags'
 >;
 
 /** Annotation locations are absolute paths of the CI machine: only type and description stay. */

@@ -41,8 +41,8 @@ export interface NormalizedResult {
   file: string;
   titlePath: string[];
   title: string;
-  /** SHA-256 hex of JSON.stringify([projectName, file, titlePath]). */
-  identityHash: string;
+  /** The identity as one string, JSON.stringify([projectName, file, titlePath]) (test-identity.ts). */
+  identityKey: string;
   /** Occurrence index of this identity within the report (`--repeat-each`, merged duplicates). */
   repeatIndex: number;
   playwrightId: string | null;

@@ -11,13 +11,14 @@ export async function insertResults(
     partId: string;
     createdAt: Date;
     results: readonly NormalizedResult[];
-    testIds: ReadonlyMap<string, string>;
+    /** The test id of each result, index-aligned. */
+    testIds: readonly string[];
   },
 ): Promise<void> {
   const { results } = values;
   if (results.length === 0) return;
   const n = results.length;
-  const testId = new Array<string | null>(n);
+  const { testIds } = values;
   const repeatIndex = new Array<number>(n);
   const outcome = new Array<string>(n);
   const expectedStatus = new Array<string>(n);
@@ -30,7 +31,6 @@ export async function insertResults(
   const details = new Array<string | null>(n);
   for (let i = 0; i < n; i++) {
     const r = results[i] as NormalizedResult;
-    testId[i] = values.testIds.get(r.identityHash) ?? null;
     repeatIndex[i] = r.repeatIndex;
     outcome[i] = r.outcome;
     expectedStatus[i] = r.expectedStatus;
@@ -57,7 +57,7 @@ export async function insertResults(
       attempts, final_status, duration_ms, failed_duration_ms, error_message, error_signature, details)
     select ${values.projectId}, ${values.runId}, ${values.partId}, r.t, r.ri, ${values.createdAt},
       r.o::outcome, r.es, r.a, r.fs, r.d, r.fd, r.em, r.sg, r.dt
-    from unnest(${numberArray(testId)}::bigint[], ${numberArray(repeatIndex)}::smallint[],
+    from unnest(${numberArray(testIds)}::bigint[], ${numberArray(repeatIndex)}::smallint[],
       ${textArray(outcome)}::text[], ${textArray(expectedStatus)}::text[],
       ${numberArray(attempts)}::smallint[], ${textArray(finalStatus)}::text[], ${numberArray(duration)}::int[], ${numberArray(failedDuration)}::int[],
       ${textArray(errorMessage)}::text[], ${textArray(signature)}::text[],
