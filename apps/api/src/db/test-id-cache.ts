@@ -15,7 +15,7 @@ export class TestIdCache {
    *  as recently used. */
   lookup(projectId: string, keys: readonly string[]): (string | undefined)[] {
     const known = this.projects.get(projectId);
-    if (!known) return new Array<string | undefined>(keys.length);
+    if (!known) return new Array<string | undefined>(keys.length).fill(undefined);
     this.projects.delete(projectId);
     this.projects.set(projectId, known);
     return keys.map((key) => known.get(key));

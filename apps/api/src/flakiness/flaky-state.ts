@@ -85,8 +85,14 @@ export async function updateFlakyStates(
     resolved_at: s.resolvedAt,
     clean_streak: s.cleanStreak,
   }));
+  // Active tests now minus before: the project's active count moves by as much.
+  let activeDelta = 0;
+  for (const [testId, after] of changed) {
+    const before = byTest.get(testId) as StateRow;
+    activeDelta += Number(after.status === 'active') - Number(before.status === 'active');
+  }
   if (updates.length > 0) {
-    const [delta] = await tx<{ delta: number }[]>`
+    await tx`
       with incoming as (
         select * from jsonb_to_recordset(${jsonParam(tx, updates)}) as u(
           test_id bigint, status text, first_detected_at timestamptz, last_flaky_at timestamptz,
@@ -97,16 +103,11 @@ export async function updateFlakyStates(
           last_flaky_at = u.last_flaky_at, resolved_at = u.resolved_at, clean_streak = u.clean_streak,
           listed_runs = case when u.status is not null then s.runs end,
           listed_last_seen_at = case when u.status is not null then s.last_seen_at end
-        from incoming u, test_stats old
-        where s.test_id = u.test_id and old.test_id = u.test_id and s.project_id = ${options.projectId}
-        returning (u.status is not distinct from 'active')::int - (old.status is not distinct from 'active')::int as change
+        from incoming u
+        where s.test_id = u.test_id and s.project_id = ${options.projectId}
       )
-      select coalesce(sum(change), 0)::int as delta from updated`;
-    if (delta && delta.delta !== 0) {
-      await tx`
-        update project_windows set active_flaky = active_flaky + ${delta.delta}
-        where project_id = ${options.projectId}`;
-    }
+      update project_windows set active_flaky = active_flaky + ${activeDelta}
+      where project_id = ${options.projectId} and ${activeDelta}::int <> 0`;
   }
   return { newlyDetected: newlyDetected.sort((a, b) => Number(a) - Number(b)) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeOutcome } from '../ingest/normalize-report.ts';
+import { computeOutcome } from '../ingest/report-walker.ts';
 import type { Outcome } from '../ingest/types.ts';
 import {
   countFlips,

@@ -22,13 +22,15 @@ export async function lockProjectWindow(
   now = new Date(),
 ): Promise<string> {
   const start = windowStartDay(windowDays, now);
-  await tx`
+  // Sent together, without waiting for the insert.
+  const created = tx`
     insert into project_windows (project_id, window_days, start_day)
     values (${projectId}, ${windowDays}, ${start})
-    on conflict (project_id) do nothing`;
+    on conflict (project_id) do nothing`.execute();
   const [row] = await tx<{ windowDays: number; startDay: string }[]>`
     select window_days as "windowDays", start_day::text as "startDay"
     from project_windows where project_id = ${projectId} for update`;
+  await created;
   if (!row) throw new Error(`project ${projectId} has no window row`);
   if (row.windowDays === windowDays && row.startDay === start) return start;
 

@@ -7,16 +7,24 @@ import {
   insertPart,
   listOtherParts,
   listPartResults,
+  updatePartStatus,
 } from '../db/queries/run-parts.ts';
-import { insertResults } from '../db/queries/results.ts';
-import { lockRunForUpload, refreshRunFromParts, type LockedRun } from '../db/queries/runs.ts';
-import { resolveTestIds } from '../db/queries/tests.ts';
+import { readRunFlakiness, type RunFlakiness } from '../db/queries/run-flakiness.ts';
+import {
+  getRun,
+  lockRunForUpload,
+  refreshRunFromParts,
+  type LockedRun,
+  type RunRow,
+} from '../db/queries/runs.ts';
 import type { TestIdCache } from '../db/test-id-cache.ts';
 import { applyPartCounters, type PartScope } from '../flakiness/counters.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
 import type { ModelConfig } from '../flakiness/model.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
+import type { ReportReader } from './normalize-report.ts';
 import type { NormalizedReport } from './types.ts';
+import { storeResults, wholeReport } from './store-results.ts';
 import { splitParallelJob, type UploadMetadata } from './upload-metadata.ts';
 
 export interface IngestSettings extends ModelConfig {
@@ -26,7 +34,7 @@ export interface IngestSettings extends ModelConfig {
 
 export interface IngestInput {
   projectId: string;
-  report: NormalizedReport;
+  report: ReportReader;
   meta: UploadMetadata;
   /** SHA-256 of the report bytes. */
   contentHash: string;
@@ -39,11 +47,14 @@ export interface IngestInput {
 }
 
 export interface IngestOutcome {
-  runId: string;
+  /** The run the report went into, as stored now. */
+  run: RunRow;
   /** false when this report was stored before: nothing changed. */
   created: boolean;
   /** Tests this upload made flaky (active). */
   newlyDetected: string[];
+  /** The run's flaky results and quarantine verdict, after this upload. */
+  flakiness: RunFlakiness;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -63,44 +74,52 @@ class DuplicateUpload extends Error {
  * returns the run it went into.
  */
 export async function ingestReport(sql: Sql, input: IngestInput): Promise<IngestOutcome> {
-  const { projectId, report } = input;
-  const unchanged = (runId: string): IngestOutcome => ({
-    runId,
-    created: false,
-    newlyDetected: [],
-  });
+  const { projectId } = input;
+  const answer = async (
+    db: Sql | TxSql,
+    runId: string,
+    created: boolean,
+    newlyDetected: string[] = [],
+  ): Promise<IngestOutcome> => {
+    const [run, flakiness] = await Promise.all([
+      getRun(db, runId),
+      readRunFlakiness(db, projectId, runId),
+    ]);
+    if (!run) throw new Error(`run ${runId} vanished after ingest`);
+    return { run, created, newlyDetected, flakiness };
+  };
   const existing = await findDuplicatePart(sql, projectId, input.contentHash, input.idempotencyKey);
-  if (existing) return unchanged(existing.runId);
+  if (existing) return answer(sql, existing.runId, false);
 
+  // A report without stats tells its start, duration and totals only through its tests: read
+  // them all first. Otherwise they are read batch by batch while the part is stored.
+  const whole = input.report.header ? undefined : input.report.finish();
+  const header = input.report.header ?? (whole as NormalizedReport);
   const { job, shard: jobShard } = splitParallelJob(input.meta.job);
   const shard =
     input.meta.shard ??
-    (report.shard ? `${report.shard.current}/${report.shard.total}` : undefined) ??
+    (header.shard ? `${header.shard.current}/${header.shard.total}` : undefined) ??
     jobShard ??
     '';
-  const startedAt = report.startedAt
-    ? new Date(report.startedAt)
+  const startedAt = header.startedAt
+    ? new Date(header.startedAt)
     : (input.receivedAt ?? new Date());
 
-  const keys = report.results.map((r) => r.identityKey);
-  const cachedIds = input.testIdCache?.lookup(projectId, keys) ?? [];
-  let storedIds: string[] | undefined;
+  let rememberIds = () => {};
   try {
     const outcome = await sql.begin(async (tx) => {
       // Each statement planned for its own arguments: a plan cached for "some arrays" takes them
       // to be 10 elements long and can loop over 10,000 of them per row (seconds, not ms).
       const customPlans = tx`set local plan_cache_mode = force_custom_plan`.execute();
-      // Lock order for every upload: project window, then run.
-      const windowStart = await lockProjectWindow(tx, projectId, input.settings.windowDays);
-      await customPlans;
-      const run = await lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt);
-      // Checked again under the locks: an identical upload may have committed meanwhile.
-      const duplicate = await findDuplicatePart(
-        tx,
-        projectId,
-        input.contentHash,
-        input.idempotencyKey,
-      );
+      // Sent together; the server runs them in this order, which is the lock order of every
+      // upload: project window, then run. The duplicate check runs again under the locks: an
+      // identical upload may have committed meanwhile.
+      const [windowStart, run, duplicate] = await Promise.all([
+        lockProjectWindow(tx, projectId, input.settings.windowDays),
+        lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt),
+        findDuplicatePart(tx, projectId, input.contentHash, input.idempotencyKey),
+        customPlans,
+      ]);
       if (duplicate) throw new DuplicateUpload(duplicate.runId);
 
       const scope = (createdAt: Date, uncountedPartIds: readonly string[] = []): PartScope => ({
@@ -121,37 +140,37 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         await deletePart(tx, previous);
       }
 
-      const partId = await insertPart(tx, {
-        projectId,
-        runId: run.id,
-        shard,
-        contentHash: input.contentHash,
-        idempotencyKey: input.idempotencyKey,
-        startedAt,
-        report,
-      });
-      const { excludedFromStats } = await refreshRunFromParts(
-        tx,
-        projectId,
-        run.id,
-        input.settings.massFailureRatio,
-      );
+      const [partId, { excludedFromStats }] = await Promise.all([
+        insertPart(tx, {
+          projectId,
+          runId: run.id,
+          shard,
+          contentHash: input.contentHash,
+          idempotencyKey: input.idempotencyKey,
+          startedAt,
+          report: header,
+        }),
+        refreshRunFromParts(tx, projectId, run.id, input.settings.massFailureRatio),
+        ensurePartitions(tx, [monthStart(startedAt)]),
+      ]);
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
-      const testIds = await resolveTestIds(tx, projectId, report.results, startedAt, cachedIds);
-      storedIds = testIds;
-      await ensurePartitions(tx, [monthStart(startedAt)]);
-      const inserted = insertResults(tx, {
-        projectId,
-        runId: run.id,
-        partId,
-        createdAt: startedAt,
-        results: report.results,
-        testIds,
-      });
+      const stored = await storeResults(
+        tx,
+        { projectId, runId: run.id, partId, createdAt: startedAt },
+        whole ? wholeReport(whole) : input.report,
+        input.testIdCache,
+      );
+      rememberIds = stored.remember;
+      const { report, testIds } = stored;
+      // An interrupted attempt shows only once every test was read.
+      if (report.status !== header.status) {
+        await updatePartStatus(tx, projectId, partId, report.status);
+        await refreshRunFromParts(tx, projectId, run.id, input.settings.massFailureRatio);
+      }
       // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
       if (excludedFromStats) {
-        await inserted;
-        return { runId: run.id, created: true, newlyDetected: [] };
+        await stored.written;
+        return answer(tx, run.id, true);
       }
       const counted = report.results.map((r, i) => ({
         testId: testIds[i] as string,
@@ -160,9 +179,9 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         failedDurationMs: r.failedDurationMs,
         repeatIndex: r.repeatIndex,
       }));
-      // Sent without waiting for the insert: the counters read nothing it writes.
+      // Sent without waiting for the last rows: the counters read nothing they write.
       const [, commitChanges] = await Promise.all([
-        inserted,
+        stored.written,
         applyPartCounters(tx, scope(startedAt, [partId]), counted, 1, windowStart),
       ]);
       const { newlyDetected } = await updateFlakyStates(tx, {
@@ -175,12 +194,12 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         replacedTestIds,
         config: input.settings,
       });
-      return { runId: run.id, created: true, newlyDetected };
+      return answer(tx, run.id, true, newlyDetected);
     });
-    if (storedIds) input.testIdCache?.remember(projectId, keys, storedIds);
+    rememberIds();
     return outcome;
   } catch (error) {
-    if (error instanceof DuplicateUpload) return unchanged(error.runId);
+    if (error instanceof DuplicateUpload) return answer(sql, error.runId, false);
     if (isUniqueViolation(error)) {
       // Two identical uploads raced past the first check; the other one won.
       const winner = await findDuplicatePart(
@@ -189,7 +208,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         input.contentHash,
         input.idempotencyKey,
       );
-      if (winner) return unchanged(winner.runId);
+      if (winner) return answer(sql, winner.runId, false);
     }
     throw error;
   }

@@ -8,8 +8,9 @@ import {
 } from '@flackyness/shared/playwright-report';
 import { describe, expect, it } from 'vitest';
 import { SECRET_MARKER, loadReport, type ReportName } from '../../test/fixtures/reports.ts';
-import { computeOutcome, normalizeReport } from './normalize-report.ts';
-import { identityHash } from './test-identity.ts';
+import { ReportReader, normalizeReport } from './normalize-report.ts';
+import { computeOutcome } from './report-walker.ts';
+import { identityHash, identityKey } from './test-identity.ts';
 import type { NormalizedReport, NormalizedResult, Totals } from './types.ts';
 
 const sharedReportsDir = fileURLToPath(
@@ -85,6 +86,9 @@ describe.skipIf(!existsSync(sharedReportsDir))('real reports from public reposit
       const keys = new Set(normalized.results.map((r) => `${r.identityKey}#${r.repeatIndex}`));
       expect(keys.size).toBe(normalized.results.length);
       for (const result of normalized.results) {
+        expect(result.identityKey).toBe(
+          identityKey(result.projectName, result.file, result.titlePath),
+        );
         expect(result.file).not.toMatch(/\\|^[A-Za-z]:|^\//);
         expect(result.titlePath).not.toContain('');
         expect(result.titlePath.at(-1)).toBe(result.title);
@@ -348,6 +352,32 @@ describe('other generated runs', () => {
       'Error: FLK_GLOBAL_SETUP_FAIL is set: global setup refuses to start the run',
     ]);
     expect(aborted.startedAt).not.toBeNull();
+  });
+});
+
+describe('ReportReader', () => {
+  it('gives the results in batches of whole file suites, as normalizeReport gives them at once', () => {
+    const reader = new ReportReader(generated('basic'));
+    const batches: NormalizedResult[][] = [];
+    for (let batch = reader.take(2); batch.length > 0; batch = reader.take(2)) batches.push(batch);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.slice(0, -1).every((batch) => batch.length >= 2)).toBe(true);
+    const whole = normalizeReport(generated('basic'));
+    expect(batches.flat()).toEqual(whole.results);
+    expect(reader.finish()).toEqual(whole);
+  });
+
+  it('knows the report-level facts before any test is read when the report has stats', () => {
+    const reader = new ReportReader(generated('basic'));
+    const { results: _results, ...facts } = normalizeReport(generated('basic'));
+    expect(reader.header).toEqual(facts);
+  });
+
+  it('reads them from the tests when the report has no stats', () => {
+    const { stats: _stats, ...report } = loadReport('basic') as Record<string, unknown>;
+    const reader = new ReportReader(parse(report));
+    expect(reader.header).toBeNull();
+    expect(reader.finish().totals).toEqual(normalizeReport(generated('basic')).totals);
   });
 });
 

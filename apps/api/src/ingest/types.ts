@@ -49,7 +49,7 @@ export interface NormalizedResult {
   line: number | null;
   column: number | null;
   /** Tags without the leading '@'. */
-  tags: string[];
+  tags: readonly string[];
   expectedStatus: string;
   outcome: Outcome;
   /** Number of attempts (results[].length). */
@@ -65,7 +65,7 @@ export interface NormalizedResult {
   error: NormalizedError | null;
   /** Attempts with their statuses/errors, kept only when there is more than one, or one failed. */
   attemptDetails: NormalizedAttempt[] | null;
-  annotations: { type: string; description?: string }[];
+  annotations: readonly { type: string; description?: string }[];
 }
 
 export interface NormalizedReport {
@@ -87,3 +87,6 @@ export interface NormalizedReport {
   errors: string[];
   results: NormalizedResult[];
 }
+
+/** What ingest stores of a report besides its results. */
+export type ReportHeader = Omit<NormalizedReport, 'results'>;

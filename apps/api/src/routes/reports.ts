@@ -6,10 +6,8 @@ import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError, zodIssues } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
-import { readRunFlakiness } from '../db/queries/run-flakiness.ts';
-import { getRun } from '../db/queries/runs.ts';
 import { ingestReport } from '../ingest/ingest-report.ts';
-import { normalizeReport } from '../ingest/normalize-report.ts';
+import { ReportReader } from '../ingest/normalize-report.ts';
 import { uploadMetadataSchema } from '../ingest/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
 
@@ -52,7 +50,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
       zodIssues(parsed.error.issues),
     );
   }
-  const report = normalizeReport(parsed.data, { partial: meta.partial ?? false });
+  const report = new ReportReader(parsed.data, { partial: meta.partial ?? false });
 
   const outcome = await ingestReport(database.sql, {
     projectId: principal.projectId,
@@ -68,11 +66,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
       massFailureRatio: config.MASS_FAILURE_RATIO,
     },
   });
-  const [run, flakiness] = await Promise.all([
-    getRun(database.sql, outcome.runId),
-    readRunFlakiness(database.sql, principal.projectId, outcome.runId),
-  ]);
-  if (!run) throw new Error(`run ${outcome.runId} vanished after ingest`);
+  const { run, flakiness } = outcome;
   const dto = toRunDto(run, config.publicUrl);
   return c.json(
     {

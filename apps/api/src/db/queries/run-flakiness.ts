@@ -1,4 +1,4 @@
-import type { Sql } from '../client.ts';
+import type { Sql, TxSql } from '../client.ts';
 
 export interface RunFlakiness {
   /** Tests whose result in this run was flaky. */
@@ -11,7 +11,7 @@ export interface RunFlakiness {
 }
 
 export async function readRunFlakiness(
-  sql: Sql,
+  sql: Sql | TxSql,
   projectId: string,
   runId: string,
 ): Promise<RunFlakiness> {

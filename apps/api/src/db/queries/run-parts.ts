@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from '../client.ts';
-import type { NormalizedReport, Outcome } from '../../ingest/types.ts';
+import type { Outcome, ReportHeader } from '../../ingest/types.ts';
 
 export interface ExistingPart {
   id: string;
@@ -54,7 +54,7 @@ export async function insertPart(
     contentHash: string;
     idempotencyKey: string | undefined;
     startedAt: Date;
-    report: NormalizedReport;
+    report: ReportHeader;
   },
 ): Promise<string> {
   const { report } = values;
@@ -70,6 +70,15 @@ export async function insertPart(
       ${tx.json(report.errors)})
     returning id`;
   return (row as { id: string }).id;
+}
+
+export async function updatePartStatus(
+  tx: TxSql,
+  projectId: string,
+  partId: string,
+  status: ReportHeader['status'],
+): Promise<void> {
+  await tx`update run_parts set status = ${status} where project_id = ${projectId} and id = ${partId}`;
 }
 
 export async function listOtherParts(

@@ -147,7 +147,7 @@ export async function refreshRunFromParts(
   return row ?? { excludedFromStats: false };
 }
 
-export async function getRun(sql: Sql, runId: string): Promise<RunRow | undefined> {
+export async function getRun(sql: Sql | TxSql, runId: string): Promise<RunRow | undefined> {
   if (!/^\d{1,18}$/.test(runId)) return undefined;
   const [row] = await sql<RunRow[]>`select ${runColumns(sql)} from runs r where r.id = ${runId}`;
   return row;
