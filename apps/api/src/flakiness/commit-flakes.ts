@@ -1,5 +1,6 @@
 import type { TxSql } from '../db/client.ts';
 import { numberArray, textArray } from '../db/array-literal.ts';
+import { handled } from '../db/pipelining.ts';
 import { flakeRateSql, type PartScope } from './counters.ts';
 
 /**
@@ -38,9 +39,9 @@ interface CommitRow {
 }
 
 /**
- * Applies a part's deltas to its commit's pairs and returns the flakes that appeared or
- * disappeared. A pair's earlier passes are read from the commit's counted parts only (not from
- * `scope.uncountedPartIds`).
+ * Applies a part's deltas to its commit's pairs: returns the flakes that appeared or disappeared,
+ * and the pairs' write, sent but not waited for. A pair's earlier passes are read from the
+ * commit's counted parts only (not from `scope.uncountedPartIds`).
  */
 export async function applyCommitCounters(
   tx: TxSql,
@@ -48,26 +49,21 @@ export async function applyCommitCounters(
   deltas: readonly CommitDelta[],
   day: string,
   branch: string,
-): Promise<CommitFlakeChange[]> {
+): Promise<{ changes: CommitFlakeChange[]; written: Promise<void> | null }> {
   const input = deltas.filter((d) => d.passes !== 0 || d.fails !== 0);
-  if (input.length === 0) return [];
-  // The commit's failed pairs: an index range of (project, commit), empty for a new commit.
-  const stored = await tx<CommitRow[]>`
-    select test_id as "testId", passes, fails, flaked_day::text as "flakedDay",
-      flaked_branch as "flakedBranch"
-    from test_commit_stats where project_id = ${scope.projectId} and commit = ${scope.commit}`;
+  if (input.length === 0) return { changes: [], written: null };
+  // Sent together: the commit's failed pairs (an index range of (project, commit), empty for a
+  // new commit), and the earlier passes of the tests failing now, for those failing for the
+  // first time (few: failures are).
+  const failing = input.filter((d) => d.fails > 0).map((d) => d.testId);
+  const [stored, earlierPasses] = await Promise.all([
+    tx<CommitRow[]>`
+      select test_id as "testId", passes, fails, flaked_day::text as "flakedDay",
+        flaked_branch as "flakedBranch"
+      from test_commit_stats where project_id = ${scope.projectId} and commit = ${scope.commit}`,
+    failing.length > 0 ? countCommitPasses(tx, scope, failing) : new Map<string, number>(),
+  ]);
   const rows = new Map(stored.map((row) => [row.testId, row]));
-
-  // Pairs failing for the first time: their passes so far are in the stored results.
-  const firstFailures = input.filter((d) => d.fails > 0 && !rows.has(d.testId));
-  const earlierPasses =
-    firstFailures.length > 0
-      ? await countCommitPasses(
-          tx,
-          scope,
-          firstFailures.map((d) => d.testId),
-        )
-      : new Map<string, number>();
 
   const changes: CommitFlakeChange[] = [];
   const written: CommitRow[] = [];
@@ -104,8 +100,10 @@ export async function applyCommitCounters(
     }
     written.push(after);
   }
-  if (written.length > 0) await writeCommitRows(tx, scope, written, day);
-  return changes;
+  return {
+    changes,
+    written: written.length > 0 ? handled(writeCommitRows(tx, scope, written, day)) : null,
+  };
 }
 
 /** Passes of each test on the scope's commit, in the commit's counted parts. */

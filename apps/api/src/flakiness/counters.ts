@@ -1,5 +1,6 @@
 import type { TxSql } from '../db/client.ts';
 import { numberArray } from '../db/array-literal.ts';
+import { handled } from '../db/pipelining.ts';
 import type { Outcome } from '../ingest/types.ts';
 import { applyCommitCounters, applyCommitFlakes, type CommitFlakeChange } from './commit-flakes.ts';
 
@@ -112,28 +113,30 @@ export async function applyPartCounters(
   const branch = scope.branch ?? '';
   const day = scope.createdAt.toISOString().slice(0, 10);
   const deltas = testDeltas(results, sign);
-  // Sent together: the server runs them in order while the client prepares the next, with no
-  // round trip in between (postgres.js pipelines the queries of one transaction).
   const commit = scope.commit;
-  const [commitChanges] = await Promise.all([
-    commit
-      ? applyCommitCounters(
-          tx,
-          { ...scope, commit },
-          deltas.map((d) => ({
-            testId: d.testId,
-            passes: d.expectedRuns + d.flakyRuns,
-            fails: d.failedRuns,
-          })),
-          day,
-          branch,
-        )
-      : [],
-    applyTestDeltas(tx, scope, deltas, day, branch, day >= windowStart),
+  // The commit's pairs are read first; the deltas' statements run meanwhile, and the pairs'
+  // writes are sent before they end.
+  const pairs = commit
+    ? applyCommitCounters(
+        tx,
+        { ...scope, commit },
+        deltas.map((d) => ({
+          testId: d.testId,
+          passes: d.expectedRuns + d.flakyRuns,
+          fails: d.failedRuns,
+        })),
+        day,
+        branch,
+      )
+    : { changes: [], written: null };
+  const applied = handled(applyTestDeltas(tx, scope, deltas, day, branch, day >= windowStart));
+  const { changes, written } = await pairs;
+  await Promise.all([
+    written,
+    changes.length > 0 ? applyCommitFlakes(tx, scope.projectId, changes, windowStart) : null,
+    applied,
   ]);
-  if (commitChanges.length > 0)
-    await applyCommitFlakes(tx, scope.projectId, commitChanges, windowStart);
-  return commitChanges;
+  return changes;
 }
 
 /** The part's per-test deltas into the daily aggregates and, when its day is in the window, test_stats. */

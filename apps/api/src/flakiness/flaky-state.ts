@@ -1,5 +1,6 @@
 import { jsonParam, type TxSql } from '../db/client.ts';
 import { numberArray } from '../db/array-literal.ts';
+import { handled } from '../db/pipelining.ts';
 import type { Outcome } from '../ingest/types.ts';
 import { nextFlakyState, type FlakyState, type ModelConfig } from './model.ts';
 
@@ -23,7 +24,7 @@ interface StateRow extends FlakyState {
  * those already active (whose clean streak may resolve them). Any other test's clean streak is
  * irrelevant (a test becomes active only on a flaky event, which resets it), so its row is left
  * alone: an upload of a mostly green suite touches a handful of rows here, not one per test.
- * Returns the tests that became active.
+ * Returns the tests that became active, and the states' write: sent, not waited for.
  */
 export async function updateFlakyStates(
   tx: TxSql,
@@ -36,8 +37,8 @@ export async function updateFlakyStates(
     replacedTestIds?: ReadonlySet<string>;
     config: ModelConfig;
   },
-): Promise<{ newlyDetected: string[] }> {
-  if (options.results.length === 0) return { newlyDetected: [] };
+): Promise<{ newlyDetected: string[]; written: Promise<unknown> | null }> {
+  if (options.results.length === 0) return { newlyDetected: [], written: null };
   const withEvents = new Set<string>();
   for (const r of options.results) {
     if (r.outcome === 'flaky' || options.commitFlakeTestIds.has(r.testId)) withEvents.add(r.testId);
@@ -91,8 +92,11 @@ export async function updateFlakyStates(
     const before = byTest.get(testId) as StateRow;
     activeDelta += Number(after.status === 'active') - Number(before.status === 'active');
   }
-  if (updates.length > 0) {
-    await tx`
+  const written =
+    updates.length === 0
+      ? null
+      : handled(
+          tx`
       with incoming as (
         select * from jsonb_to_recordset(${jsonParam(tx, updates)}) as u(
           test_id bigint, status text, first_detected_at timestamptz, last_flaky_at timestamptz,
@@ -107,7 +111,7 @@ export async function updateFlakyStates(
         where s.test_id = u.test_id and s.project_id = ${options.projectId}
       )
       update project_windows set active_flaky = active_flaky + ${activeDelta}
-      where project_id = ${options.projectId} and ${activeDelta}::int <> 0`;
-  }
-  return { newlyDetected: newlyDetected.sort((a, b) => Number(a) - Number(b)) };
+      where project_id = ${options.projectId} and ${activeDelta}::int <> 0`.execute(),
+        );
+  return { newlyDetected: newlyDetected.sort((a, b) => Number(a) - Number(b)), written };
 }

@@ -1,4 +1,5 @@
 import type { TxSql } from '../db/client.ts';
+import { handled, sent } from '../db/pipelining.ts';
 import { insertResults } from '../db/queries/results.ts';
 import { resolveTestIds } from '../db/queries/tests.ts';
 import type { TestIdCache } from '../db/test-id-cache.ts';
@@ -85,15 +86,6 @@ export async function storeResults(
   };
 }
 
-/**
- * Marks a promise as handled, so that one left behind by a transaction that failed elsewhere
- * first is not an unhandled rejection; whoever awaits it still gets its error.
- */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
-}
-
 /** A report read whole beforehand, as one batch. */
 export function wholeReport(report: NormalizedReport): ResultSource {
   let taken = false;
@@ -105,12 +97,4 @@ export function wholeReport(report: NormalizedReport): ResultSource {
     },
     finish: () => report,
   };
-}
-
-/**
- * Resolves once the statements already queued are written to the database connection:
- * postgres.js sends them from a microtask, which synchronous work started now would hold back.
- */
-function sent(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,6 +1,7 @@
+import { webcrypto } from 'node:crypto';
 import { Hono } from 'hono';
 import { playwrightReportSchema } from '@flackyness/shared/playwright-report';
-import { requireProjectToken, sha256Hex } from '../http/auth.ts';
+import { requireProjectToken } from '../http/auth.ts';
 import { readUpload } from '../http/read-upload.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
@@ -12,6 +13,11 @@ import { uploadMetadataSchema } from '../ingest/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
 
 export const reportRoutes = new Hono<AppEnv>();
+
+/** SHA-256 hex of the report bytes: what identifies a re-upload of the same report. */
+async function digestHex(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
 
 reportRoutes.post('/', requireProjectToken(), async (c) => {
   const { config, database } = c.get('deps');
@@ -34,6 +40,8 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     ]);
   }
 
+  // Hashed on a worker thread of libuv while this one parses the JSON.
+  const contentHash = digestHex(upload.report);
   let json: unknown;
   try {
     const { buffer, byteOffset, byteLength } = upload.report;
@@ -56,7 +64,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     projectId: principal.projectId,
     report,
     meta,
-    contentHash: sha256Hex(upload.report),
+    contentHash: await contentHash,
     idempotencyKey,
     testIdCache: database.testIds,
     settings: {
