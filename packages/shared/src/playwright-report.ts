@@ -109,7 +109,16 @@ export const playwrightReportSchema = z.object({
   stats: playwrightStatsSchema.optional(),
 });
 
+/**
+ * The report with its file suites not read yet: for a reader that parses each suite with
+ * playwrightSuiteSchema when it gets to it (the suites are nearly all of a large report).
+ */
+export const playwrightReportOutlineSchema = playwrightReportSchema.extend({
+  suites: z.array(z.unknown()),
+});
+
 export type PlaywrightReport = z.infer<typeof playwrightReportSchema>;
+export type PlaywrightReportOutline = z.infer<typeof playwrightReportOutlineSchema>;
 export type PlaywrightConfig = z.infer<typeof playwrightConfigSchema>;
 export type PlaywrightStats = z.infer<typeof playwrightStatsSchema>;
 export type PlaywrightSuite = z.infer<typeof playwrightSuiteSchema>;

@@ -1,4 +1,8 @@
-import type { PlaywrightReport } from '@flackyness/shared/playwright-report';
+import {
+  playwrightSuiteSchema,
+  type PlaywrightReport,
+  type PlaywrightReportOutline,
+} from '@flackyness/shared/playwright-report';
 import { stripAnsi } from './ansi.ts';
 import { MAX_ERROR_MESSAGE_LENGTH, ReportWalker, cap, toCanonicalTime } from './report-walker.ts';
 import type { NormalizedReport, NormalizedResult, ReportHeader, Totals } from './types.ts';
@@ -12,10 +16,20 @@ export interface NormalizeOptions {
   partial?: boolean;
 }
 
+/** A file suite of the report is not what Playwright writes; nothing of the report is stored. */
+export class InvalidReportError extends Error {
+  constructor(
+    readonly issues: readonly { path: readonly PropertyKey[]; message: string; keys?: string[] }[],
+  ) {
+    super('invalid Playwright JSON report');
+  }
+}
+
 /**
- * Reads a parsed Playwright JSON report into what ingest stores (see types.ts): the report-level
- * facts, then the results a batch of file suites at a time, so that ingest can store one batch
- * while the next is being normalised. Pure.
+ * Reads a Playwright JSON report into what ingest stores (see types.ts): the report-level facts,
+ * then the results a batch of file suites at a time, so that ingest can store one batch while the
+ * next is being normalised. Each file suite is parsed with the zod schema when it is read: an
+ * invalid one throws InvalidReportError. Pure.
  */
 export class ReportReader {
   /**
@@ -29,7 +43,7 @@ export class ReportReader {
   private nextSuite = 0;
 
   constructor(
-    private readonly report: PlaywrightReport,
+    private readonly report: PlaywrightReportOutline,
     private readonly options: NormalizeOptions = {},
   ) {
     const stats = report.stats;
@@ -50,7 +64,14 @@ export class ReportReader {
     const start = results.length;
     const suites = this.report.suites;
     while (this.nextSuite < suites.length && results.length - start < size) {
-      this.walker.walkFile(suites[this.nextSuite++] as PlaywrightReport['suites'][number]);
+      const index = this.nextSuite++;
+      const suite = playwrightSuiteSchema.safeParse(suites[index]);
+      if (!suite.success) {
+        throw new InvalidReportError(
+          suite.error.issues.map((issue) => ({ ...issue, path: ['suites', index, ...issue.path] })),
+        );
+      }
+      this.walker.walkFile(suite.data);
     }
     return results.slice(start);
   }
@@ -95,14 +116,14 @@ export class ReportReader {
 
 /** The whole report at once (see ReportReader). */
 export function normalizeReport(
-  report: PlaywrightReport,
+  report: PlaywrightReport | PlaywrightReportOutline,
   options: NormalizeOptions = {},
 ): NormalizedReport {
   return new ReportReader(report, options).finish();
 }
 
 /** Run-level errors (report.errors), ANSI stripped and capped. */
-function runErrors(report: PlaywrightReport): string[] {
+function runErrors(report: PlaywrightReportOutline): string[] {
   const errors: string[] = [];
   for (const error of report.errors ?? []) {
     const text = cap(

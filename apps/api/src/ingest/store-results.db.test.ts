@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticReport } from '../../bench/synthetic-report.ts';
-import type { RunDetail, UploadAnswer } from '../../test/api-shapes.ts';
-import { createProject, startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
+import type { ErrorBody, RunDetail, UploadAnswer } from '../../test/api-shapes.ts';
+import {
+  countProjectRows,
+  createProject,
+  startTestApp,
+  uploadReport,
+  type TestApp,
+} from '../../test/harness.ts';
 import { RESULTS_PER_BATCH } from './store-results.ts';
 
 /** Reports larger than one batch: stored batch by batch, exactly as a small report is. */
@@ -98,5 +104,20 @@ describe('a report of several batches', () => {
     });
     const run = (await detail.json()) as RunDetail;
     expect(run.parts).toEqual([expect.objectContaining({ status: 'interrupted' })]);
+  });
+
+  it('stores nothing of a report whose last file suite is not a Playwright suite', async () => {
+    const { project, token } = await createProject(t);
+    await upload(token, large(1), 'p1');
+    const before = await countProjectRows(t, project.id);
+    const report = large(2) as unknown as { suites: { specs: unknown[] }[] };
+    const last = report.suites.length - 1;
+    (report.suites[last] as { specs: unknown[] }).specs = [{ title: 'no tests' }];
+    const response = await uploadReport(t, token, report, { query: { pipeline: 'p2' } });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.code).toBe('invalid_report');
+    expect(body.error.details?.map((d) => d.path)).toContain(`suites[${last}].specs[0].tests`);
+    expect(await countProjectRows(t, project.id)).toEqual(before);
   });
 });

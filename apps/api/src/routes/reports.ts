@@ -1,6 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { Hono } from 'hono';
-import { playwrightReportSchema } from '@flackyness/shared/playwright-report';
+import { playwrightReportOutlineSchema } from '@flackyness/shared/playwright-report';
 import { requireProjectToken } from '../http/auth.ts';
 import { readUpload } from '../http/read-upload.ts';
 import type { AppEnv } from '../http/types.ts';
@@ -8,11 +8,18 @@ import { validate } from '../http/validate.ts';
 import { ApiError, zodIssues } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
 import { ingestReport } from '../ingest/ingest-report.ts';
-import { ReportReader } from '../ingest/normalize-report.ts';
+import { InvalidReportError, ReportReader } from '../ingest/normalize-report.ts';
 import { uploadMetadataSchema } from '../ingest/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
 
 export const reportRoutes = new Hono<AppEnv>();
+
+const notAReport = (issues: InvalidReportError['issues']) =>
+  new ApiError(
+    'invalid_report',
+    'The body is not a Playwright JSON report (expected an object with "config" and "suites", as written by --reporter=json)',
+    zodIssues(issues),
+  );
 
 /** SHA-256 hex of the report bytes: what identifies a re-upload of the same report. */
 async function digestHex(bytes: Uint8Array): Promise<string> {
@@ -50,14 +57,10 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
   } catch (error) {
     throw new ApiError('invalid_json', `The report is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = playwrightReportSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ApiError(
-      'invalid_report',
-      'The body is not a Playwright JSON report (expected an object with "config" and "suites", as written by --reporter=json)',
-      zodIssues(parsed.error.issues),
-    );
-  }
+  // The file suites are parsed as they are read, while earlier ones are being stored: an invalid
+  // one ends the upload's transaction, and nothing is stored.
+  const parsed = playwrightReportOutlineSchema.safeParse(json);
+  if (!parsed.success) throw notAReport(parsed.error.issues);
   const report = new ReportReader(parsed.data, { partial: meta.partial ?? false });
 
   const outcome = await ingestReport(database.sql, {
@@ -73,6 +76,8 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
       resolveAfterRuns: config.RESOLVE_AFTER_RUNS,
       massFailureRatio: config.MASS_FAILURE_RATIO,
     },
+  }).catch((error: unknown) => {
+    throw error instanceof InvalidReportError ? notAReport(error.issues) : error;
   });
   const { run, flakiness } = outcome;
   const dto = toRunDto(run, config.publicUrl);
