@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import postgres from 'postgres';
 import { createApp } from '../src/app.ts';
@@ -125,3 +127,47 @@ export function median(values: number[]): number {
 }
 
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+const runFile = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'flackyness-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * Uploads a report as CI does, with the README's curl (`--data-binary @file`) in a process of its
+ * own: a client in the server's process would spend the server's event loop on sending 5 MB.
+ * Returns curl's own time for the whole request (connect to last byte of the answer).
+ */
+export async function uploadWithCurl(
+  server: BenchServer,
+  token: string,
+  body: Buffer,
+  query: Record<string, string>,
+): Promise<{ elapsed: number; answer: { run: { id: string } } }> {
+  const file = join(scratch, 'report.json');
+  writeFileSync(file, body);
+  const url = `${server.baseUrl}/api/v1/reports?${new URLSearchParams(query)}`;
+  const { stdout } = await runFile(
+    'curl',
+    [
+      '--silent',
+      '--show-error',
+      '--header',
+      `Authorization: Bearer ${token}`,
+      '--header',
+      'Content-Type: application/json',
+      '--data-binary',
+      `@${file}`,
+      '--write-out',
+      '\n%{http_code} %{time_total}',
+      url,
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const cut = stdout.lastIndexOf('\n');
+  const [status, seconds] = stdout.slice(cut + 1).split(' ');
+  if (status !== '201') throw new Error(`upload answered ${status}: ${stdout.slice(0, cut)}`);
+  return {
+    elapsed: Number(seconds) * 1000,
+    answer: JSON.parse(stdout.slice(0, cut)) as { run: { id: string } },
+  };
+}

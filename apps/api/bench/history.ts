@@ -8,7 +8,14 @@
  * PostgreSQL only: ten million rows in embedded PGlite is not a size it is meant for.
  * BENCH_HISTORY_TESTS / BENCH_HISTORY_RUNS shrink the big project for a quick try.
  */
-import { createBenchProject, median, ms, startBenchServer, type BenchServer } from './bench-env.ts';
+import {
+  createBenchProject,
+  median,
+  ms,
+  startBenchServer,
+  uploadWithCurl,
+  type BenchServer,
+} from './bench-env.ts';
 import { fillHistory } from './fill-history.ts';
 import { syntheticReport } from './synthetic-report.ts';
 
@@ -33,18 +40,11 @@ async function timedUpload(
     runIndex: round,
   });
   const body = Buffer.from(JSON.stringify(report));
-  const began = performance.now();
-  const response = await fetch(
-    `${server.baseUrl}/api/v1/reports?branch=main&commit=${label}-c${round}&pipeline=${label}-p${round}`,
-    {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-    },
-  );
-  await response.arrayBuffer();
-  const elapsed = performance.now() - began;
-  if (response.status !== 201) throw new Error(`upload answered ${response.status}`);
+  const { elapsed } = await uploadWithCurl(server, token, body, {
+    branch: 'main',
+    commit: `${label}-c${round}`,
+    pipeline: `${label}-p${round}`,
+  });
   return elapsed;
 }
 
