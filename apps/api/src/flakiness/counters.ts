@@ -154,26 +154,14 @@ async function applyTestDeltas(
   // Counted in the window or not: a part older than the window still updates last_seen_at.
   const k = inWindow ? 1 : 0;
   const ids = numberArray(deltas.map((d) => d.testId));
-  const unnestDeltas = tx`
-    unnest(${ids}::bigint[], ${column('runs')}::int[], ${column('expectedRuns')}::int[],
-      ${column('flakyRuns')}::int[], ${column('failedRuns')}::int[], ${column('skippedRuns')}::int[],
-      ${column('durationMs')}::bigint[], ${column('wastedMs')}::bigint[])
-      as d(test_id, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, duration_ms, wasted_ms)`;
-  // Sent together with the next statement. MERGE finds each row by primary key and updates it or
-  // inserts it, without the speculative insertion and row lock of INSERT … ON CONFLICT (a third
-  // cheaper here); uploads of a project hold its window lock, so no other one inserts these keys.
-  const daily = tx`
-    merge into test_daily_stats s
-    using ${unnestDeltas}
-    on s.project_id = ${scope.projectId} and s.test_id = d.test_id and s.day = ${day}::date
-      and s.branch = ${branch}
-    when matched then update set ${tx.unsafe(combineCounters('s', 'd', '+', deltaColumns))}
-    when not matched then insert (project_id, test_id, day, branch, runs, expected_runs, flaky_runs,
-      failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
-    values (${scope.projectId}, d.test_id, ${day}::date, ${branch}, d.runs, d.expected_runs,
-      d.flaky_runs, d.failed_runs, d.skipped_runs, 0, d.duration_ms, d.wasted_ms)`;
-  const window = tx`
-    with d as (select * from ${unnestDeltas}),
+  // One statement: the data-modifying CTEs run with the MERGE, and the deltas are sent once.
+  await tx`
+    with d as (
+      select * from unnest(${ids}::bigint[], ${column('runs')}::int[], ${column('expectedRuns')}::int[],
+        ${column('flakyRuns')}::int[], ${column('failedRuns')}::int[], ${column('skippedRuns')}::int[],
+        ${column('durationMs')}::bigint[], ${column('wastedMs')}::bigint[])
+        as d(test_id, runs, expected_runs, flaky_runs, failed_runs, skipped_runs, duration_ms, wasted_ms)
+    ),
     project_daily as (
       insert into project_daily_stats as s (project_id, day, branch, runs, expected_runs, flaky_runs,
         failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
@@ -218,9 +206,22 @@ async function applyTestDeltas(
       from w
       where not exists (select 1 from updated u where u.test_id = w.test_id)
       returning (runs + skipped_runs > 0)::int as entered
+    ),
+    windows as (
+      update project_windows set tests_in_window = tests_in_window
+        + (select coalesce(sum(entered), 0) from updated) + (select coalesce(sum(entered), 0) from inserted)
+      where project_id = ${scope.projectId}
     )
-    update project_windows set tests_in_window = tests_in_window
-      + (select coalesce(sum(entered), 0) from updated) + (select coalesce(sum(entered), 0) from inserted)
-    where project_id = ${scope.projectId}`;
-  await Promise.all([daily, window]);
+    -- MERGE finds each daily row by primary key and updates or inserts it, without the speculative
+    -- insertion and row lock of INSERT … ON CONFLICT (a third cheaper here); uploads of a project
+    -- hold its window lock, so no other one inserts these keys.
+    merge into test_daily_stats s
+    using d
+    on s.project_id = ${scope.projectId} and s.test_id = d.test_id and s.day = ${day}::date
+      and s.branch = ${branch}
+    when matched then update set ${tx.unsafe(combineCounters('s', 'd', '+', deltaColumns))}
+    when not matched then insert (project_id, test_id, day, branch, runs, expected_runs, flaky_runs,
+      failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms)
+    values (${scope.projectId}, d.test_id, ${day}::date, ${branch}, d.runs, d.expected_runs,
+      d.flaky_runs, d.failed_runs, d.skipped_runs, 0, d.duration_ms, d.wasted_ms)`;
 }
