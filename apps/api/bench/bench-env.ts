@@ -50,20 +50,49 @@ export async function createScratchDatabase(
   };
 }
 
+/** A fresh database of the mode, migrated, with partitions ahead; `dispose` closes and removes it. */
+export async function openBenchDatabase(
+  mode: 'postgres' | 'embedded',
+  name: string,
+  options: { poolSize?: number; onDisk?: boolean } = {},
+): Promise<{ database: Database; url: string | undefined; dispose(): Promise<void> }> {
+  let url: string | undefined;
+  let dataDir: string | undefined;
+  let drop = async () => {};
+  if (mode === 'postgres') {
+    const scratch = await createScratchDatabase(name);
+    url = scratch.url;
+    drop = scratch.drop;
+  } else if (options.onDisk) {
+    dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
+  }
+  const database = await openDatabase({
+    url,
+    dataDir: dataDir ?? null,
+    poolSize: options.poolSize,
+  });
+  await runMigrations(database);
+  await createPartitionsAhead(database.sql, 2);
+  return {
+    database,
+    url,
+    async dispose() {
+      await database.close();
+      await drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startBenchServer(
   mode: 'postgres' | 'embedded',
   name: string,
 ): Promise<BenchServer> {
-  let url: string | undefined;
-  let dataDir: string | undefined;
-  let dropDatabase = async () => {};
-  if (mode === 'postgres') {
-    const scratch = await createScratchDatabase(name);
-    url = scratch.url;
-    dropDatabase = scratch.drop;
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
-  }
+  // On disk in embedded mode, as the server keeps it.
+  const { database, url, dispose } = await openBenchDatabase(mode, name, {
+    poolSize: 10,
+    onDisk: true,
+  });
   const config = loadConfig({
     ADMIN_TOKEN,
     LOG_LEVEL: 'warn',
@@ -72,9 +101,6 @@ export async function startBenchServer(
     HOST: '127.0.0.1',
     ...(url ? { DATABASE_URL: url } : {}),
   });
-  const database = await openDatabase({ url, dataDir: dataDir ?? null, poolSize: 10 });
-  await runMigrations(database);
-  await createPartitionsAhead(database.sql, 2);
   const app = createApp({
     config,
     database,
@@ -96,9 +122,7 @@ export async function startBenchServer(
     database,
     async close() {
       await new Promise<void>((done) => server?.close(() => done()));
-      await database.close();
-      await dropDatabase();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await dispose();
     },
   };
 }

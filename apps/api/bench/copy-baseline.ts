@@ -8,10 +8,8 @@
  * are inserted with one INSERT … SELECT FROM json_populate_recordset instead.
  */
 import type postgres from 'postgres';
-import { openDatabase, type Database, type Sql } from '../src/db/client.ts';
-import { runMigrations } from '../src/db/migrate.ts';
-import { createPartitionsAhead } from '../src/db/partitions.ts';
-import { createScratchDatabase } from './bench-env.ts';
+import type { Database, Sql } from '../src/db/client.ts';
+import { openBenchDatabase } from './bench-env.ts';
 
 /** Rows of one table, selected by a WHERE clause: COPY text (PostgreSQL) or a JSON array (PGlite). */
 export interface TableRows {
@@ -49,21 +47,11 @@ export class CopyTarget {
 
   /** A scratch database with the same schema, dropped on close. */
   static async scratch(mode: 'postgres' | 'embedded', name: string): Promise<CopyTarget> {
-    let url: string | undefined;
-    let drop = async () => {};
-    if (mode === 'postgres') {
-      const scratch = await createScratchDatabase(name);
-      url = scratch.url;
-      drop = scratch.drop;
-    }
-    const database = await openDatabase({ url, dataDir: null });
-    await runMigrations(database);
-    await createPartitionsAhead(database.sql, 2);
+    const { database, dispose } = await openBenchDatabase(mode, name);
     const sql = database.connect({ noDelay: true });
     return new CopyTarget(sql, mode === 'postgres', async () => {
       await sql.end();
-      await database.close();
-      await drop();
+      await dispose();
     });
   }
 

@@ -110,7 +110,9 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     const outcome = await sql.begin(async (tx) => {
       // Each statement planned for its own arguments: a plan cached for "some arrays" takes them
       // to be 10 elements long and can loop over 10,000 of them per row (seconds, not ms).
-      const customPlans = tx`set local plan_cache_mode = force_custom_plan`.execute();
+      const plans = (mode: 'auto' | 'force_custom_plan') =>
+        tx`select set_config('plan_cache_mode', ${mode}, true)`.execute();
+      const customPlans = plans('force_custom_plan');
       // Sent together; the server runs them in this order, which is the lock order of every
       // upload: project window, then run. The duplicate check runs again under the locks: an
       // identical upload may have committed meanwhile.
@@ -156,8 +158,6 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
       // Except while tests are created: the foreign key check of each new test row runs a cached
       // query, which a custom plan per row would make several times slower.
-      const plans = (mode: 'auto' | 'force_custom_plan') =>
-        tx`select set_config('plan_cache_mode', ${mode}, true)`.execute();
       void plans('auto');
       const stored = await storeResults(
         tx,
