@@ -18,10 +18,13 @@ export async function fillHistory(
     runs: number;
     days: number;
     windowDays: number;
+    /** Every n-th test is flaky-prone (as in syntheticReport); 1 makes every test one. */
+    flakyEvery?: number;
     log?: (m: string) => void;
   },
 ): Promise<void> {
   const { projectId, tests, runs, days } = options;
+  const flakyEvery = options.flakyEvery ?? 50;
   const log = options.log ?? (() => {});
   const now = Date.now();
   const runStart = (k: number) =>
@@ -63,7 +66,7 @@ export async function fillHistory(
       cross join lateral (select substring(t.title from '#(\\d+)$')::int as n) num
       cross join lateral (select case
         when n % 500 = 7 then 'unexpected'
-        when n % 50 = 3 and (n + ${k}) % 4 = 0 then 'flaky'
+        when n % ${flakyEvery} = ${3 % flakyEvery} and (n + ${k}) % 4 = 0 then 'flaky'
         when n % 97 = 11 then 'skipped'
         else 'expected' end as outcome) o
       where t.project_id = ${projectId}`;

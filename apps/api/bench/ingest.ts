@@ -25,7 +25,7 @@ import { CopyTarget, settle, type TableRows } from './copy-baseline.ts';
 import { syntheticReport } from './synthetic-report.ts';
 
 const TESTS = Number(process.env.BENCH_TESTS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const modes = (process.env.BENCH_MODES ?? 'postgres,embedded').split(',') as (
   'postgres' | 'embedded'
 )[];

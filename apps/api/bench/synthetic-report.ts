@@ -26,7 +26,7 @@ export function syntheticOutcome(
   failEvery = 500,
 ): Outcome {
   if (test % failEvery === 7) return 'unexpected';
-  if (test % flakyEvery === 3 && (test + runIndex) % 4 === 0) return 'flaky';
+  if (test % flakyEvery === 3 % flakyEvery && (test + runIndex) % 4 === 0) return 'flaky';
   if (test % 97 === 11) return 'skipped';
   return 'expected';
 }
