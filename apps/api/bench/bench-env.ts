@@ -107,6 +107,7 @@ export async function startBenchServer(
     logger: createLogger('warn'),
     adminToken: ADMIN_TOKEN,
     startedAt: new Date(),
+    now: () => new Date(),
   });
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {

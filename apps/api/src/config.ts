@@ -1,3 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 /**
@@ -58,7 +62,26 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Where `.env` files are looked for, first wins: the working directory, then the repository root
+ *  (beside `.env.example`, its documented template). */
+export const envFiles = [resolve('.env'), fileURLToPath(new URL('../../../.env', import.meta.url))];
+
+/**
+ * The environment with `.env` files under it: a variable set in the environment wins over a file,
+ * and the first file over the later ones, as with docker compose and dotenv.
+ */
+export function environmentWithEnvFiles(
+  files: readonly string[] = envFiles,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = {};
+  for (const file of [...new Set(files)].reverse()) {
+    if (existsSync(file)) Object.assign(merged, parseEnv(readFileSync(file, 'utf8')));
+  }
+  return { ...merged, ...env };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = environmentWithEnvFiles()): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     logger,
     adminToken: adminToken.token,
     startedAt: new Date(),
+    now: () => new Date(),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, database: database.mode }, 'listening');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Totals } from '../src/ingest/types.ts';
+import type { Totals } from '../src/domain/report.ts';
 import { reportPath, type ReportName } from './fixtures/reports.ts';
 
 /** Shapes of API answers as tests read them (DESIGN.md §5), shared by the route tests. */

@@ -29,6 +29,8 @@ export interface TestAppOptions {
   /** PostgreSQL mode: use this database instead of the shared test database. */
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** The app's clock; default the real one. Tests of state that ages move it. */
+  now?: () => Date;
 }
 
 /** Builds the real app on a real database of the mode this test project runs in. */
@@ -53,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     adminToken,
     startedAt: new Date(),
+    now: options.now ?? (() => new Date()),
   });
   return {
     app,

@@ -1,7 +1,7 @@
 import type { TxSql } from '../db/client.ts';
 import { numberArray, textArray } from '../db/array-literal.ts';
 import { handled } from '../db/pipelining.ts';
-import { flakeRateSql, type PartScope } from './counters.ts';
+import { flakeRateSql, type PartScope } from './counter-sql.ts';
 
 /**
  * Commit flakes (DESIGN.md §4): a commit on which a test has both a passing (expected or flaky)

@@ -1,19 +1,9 @@
 import type { TxSql } from '../db/client.ts';
 import { numberArray } from '../db/array-literal.ts';
 import { handled } from '../db/pipelining.ts';
-import type { Outcome } from '../ingest/types.ts';
+import type { Outcome } from '../domain/report.ts';
 import { applyCommitCounters, applyCommitFlakes, type CommitFlakeChange } from './commit-flakes.ts';
-
-export interface PartScope {
-  projectId: string;
-  /** The part's start: its results are counted on this day (UTC). */
-  createdAt: Date;
-  branch: string | null;
-  commit: string | null;
-  /** Parts of the commit whose results are stored but not counted (yet): the part being added,
-   *  and the parts of a run rejoining the statistics that are not re-added yet. */
-  uncountedPartIds: readonly string[];
-}
+import { combineCounters, deltaColumns, flakeRateSql, type PartScope } from './counter-sql.ts';
 
 /** What one stored result contributes to the counters. */
 export interface CountedResult {
@@ -21,36 +11,6 @@ export interface CountedResult {
   outcome: Outcome;
   durationMs: number;
   failedDurationMs: number;
-}
-
-/** The counters every aggregate table keeps (DESIGN.md §4; see schema.ts statCounters). */
-export const counterColumns = [
-  'runs',
-  'expected_runs',
-  'flaky_runs',
-  'failed_runs',
-  'skipped_runs',
-  'commit_flakes',
-  'duration_ms',
-  'wasted_ms',
-] as const;
-
-/** The counters a part's results change directly (commit flakes are counted apart). */
-const deltaColumns = counterColumns.filter((c) => c !== 'commit_flakes');
-
-/** `runs = s.runs + excluded.runs, …`: every counter of `target` combined with `source`'s. */
-export function combineCounters(
-  target: string,
-  source: string,
-  op: '+' | '-' = '+',
-  columns: readonly string[] = counterColumns,
-): string {
-  return columns.map((c) => `${c} = ${target}.${c} ${op} ${source}.${c}`).join(', ');
-}
-
-/** flake_rate (DESIGN.md §4) from SQL expressions for runs and flaky events, capped at 1. */
-export function flakeRateSql(runs: string, flakyEvents: string): string {
-  return `case when ${runs} > 0 then least(1.0, (${flakyEvents})::float8 / (${runs})) else 0 end`;
 }
 
 /** One test's counter deltas from a part (sign applied); commit flakes are counted apart. */

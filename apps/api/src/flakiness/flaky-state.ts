@@ -1,7 +1,7 @@
 import { jsonParam, type TxSql } from '../db/client.ts';
 import { numberArray } from '../db/array-literal.ts';
 import { handled } from '../db/pipelining.ts';
-import type { Outcome } from '../ingest/types.ts';
+import type { Outcome } from '../domain/report.ts';
 import { nextFlakyState, type FlakyState, type ModelConfig } from './model.ts';
 
 export interface StoredResult {

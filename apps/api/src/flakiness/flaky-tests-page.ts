@@ -6,7 +6,7 @@ import {
   type FlakyTestRow,
   type WindowSpec,
 } from '../db/queries/flaky-tests.ts';
-import type { Outcome } from '../ingest/types.ts';
+import type { Outcome } from '../domain/report.ts';
 import { countFlips, failRate, flipRate, wilsonInterval } from './model.ts';
 
 export interface FlakyTestItem {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeOutcome } from '../ingest/report-walker.ts';
-import type { Outcome } from '../ingest/types.ts';
+import { computeOutcome } from '../report/report-walker.ts';
+import type { Outcome } from '../domain/report.ts';
 import {
   countFlips,
   failRate,

@@ -1,4 +1,4 @@
-import type { Outcome } from '../ingest/types.ts';
+import type { Outcome } from '../domain/report.ts';
 
 /**
  * The flakiness model of DESIGN.md §4, as pure functions. Over a window:

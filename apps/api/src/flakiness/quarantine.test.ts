@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { playwrightReportSchema } from '@flackyness/shared/playwright-report';
 import { runPlaywright } from '../../test/fixtures/reports.ts';
-import { normalizeReport } from '../ingest/normalize-report.ts';
+import { normalizeReport } from '../report/report-reader.ts';
 import { grepInvertPattern, type QuarantineTarget } from './quarantine.ts';
 
 /** Which tests a real `playwright test --list` selects, as (project, file, title path) keys. */

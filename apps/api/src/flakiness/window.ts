@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from '../db/client.ts';
-import { combineCounters, counterColumns, flakeRateSql } from './counters.ts';
+import { combineCounters, counterColumns, flakeRateSql } from './counter-sql.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

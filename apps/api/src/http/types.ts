@@ -11,6 +11,8 @@ export interface AppDeps {
   adminToken: string;
   /** When this process started, for uptime. */
   startedAt: Date;
+  /** The current time: windows, ageing and start-time checks read it, so tests can move it. */
+  now: () => Date;
 }
 
 /** Who is calling: the operator, or a project's CI. */

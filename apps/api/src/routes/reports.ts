@@ -7,9 +7,9 @@ import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError, zodIssues } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
-import { ingestReport } from '../ingest/ingest-report.ts';
-import { InvalidReportError, ReportReader } from '../ingest/normalize-report.ts';
-import { uploadMetadataSchema } from '../ingest/upload-metadata.ts';
+import { ingestReport } from '../upload/ingest-report.ts';
+import { InvalidReportError, ReportReader } from '../report/report-reader.ts';
+import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
 
 export const reportRoutes = new Hono<AppEnv>();

@@ -1,5 +1,5 @@
 import type { Sql } from '../client.ts';
-import type { Outcome } from '../../ingest/types.ts';
+import type { Outcome } from '../../domain/report.ts';
 
 /** 'all': ever detected flaky (active or resolved); 'any': every test, flaky or not. */
 export type FlakyStatusFilter = 'active' | 'resolved' | 'all' | 'any';

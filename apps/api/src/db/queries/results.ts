@@ -1,6 +1,6 @@
 import type { TxSql } from '../client.ts';
 import { numberArray, textArray } from '../array-literal.ts';
-import type { NormalizedResult } from '../../ingest/types.ts';
+import type { NormalizedResult } from '../../domain/report.ts';
 
 /** Inserts a part's results in one statement (one array per column, no per-row round trips). */
 export async function insertResults(

@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from '../client.ts';
-import type { Outcome, ReportHeader } from '../../ingest/types.ts';
+import type { Outcome, ReportHeader } from '../../domain/report.ts';
 
 export interface ExistingPart {
   id: string;

@@ -1,6 +1,6 @@
 import type { Sql, TxSql } from '../client.ts';
 import { resultFields, type StoredResultFields } from './result-fields.ts';
-import type { UploadMetadata } from '../../ingest/upload-metadata.ts';
+import type { RunMetadata } from '../../domain/run-metadata.ts';
 
 export interface RunRow {
   id: string;
@@ -39,8 +39,6 @@ const runColumns = (sql: Sql | TxSql) => sql`
   r.excluded_from_stats as "excludedFromStats",
   (select count(*)::int from run_parts p where p.project_id = r.project_id and p.run_id = r.id) as "partCount",
   r.created_at as "createdAt", r.updated_at as "updatedAt"`;
-
-type RunMetadata = Omit<UploadMetadata, 'project' | 'partial' | 'shard' | 'job'> & { job: string };
 
 /**
  * The run named by (project, pipeline, job), created on first upload and locked for the rest of

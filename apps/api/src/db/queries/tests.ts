@@ -1,7 +1,7 @@
 import type { TxSql } from '../client.ts';
 import { nestedTextArray, numberArray, textArray } from '../array-literal.ts';
-import { identityHash } from '../../ingest/test-identity.ts';
-import type { NormalizedResult } from '../../ingest/types.ts';
+import { identityHash } from '../../domain/test-identity.ts';
+import type { NormalizedResult } from '../../domain/report.ts';
 
 /**
  * The test id of every result, in the results' order, creating the tests not stored yet. `known`

@@ -3,7 +3,7 @@ import { handled, sent } from '../db/pipelining.ts';
 import { insertResults } from '../db/queries/results.ts';
 import { resolveTestIds } from '../db/queries/tests.ts';
 import type { TestIdCache } from '../db/test-id-cache.ts';
-import type { NormalizedReport, NormalizedResult } from './types.ts';
+import type { NormalizedReport, NormalizedResult } from '../domain/report.ts';
 
 /** Results normalised and sent per batch: large enough that statements stay few (a 10,000-result
  *  report is five batches), small enough that the database starts early. */

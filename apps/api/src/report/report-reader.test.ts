@@ -8,10 +8,10 @@ import {
 } from '@flackyness/shared/playwright-report';
 import { describe, expect, it } from 'vitest';
 import { SECRET_MARKER, loadReport, type ReportName } from '../../test/fixtures/reports.ts';
-import { ReportReader, normalizeReport } from './normalize-report.ts';
+import { ReportReader, normalizeReport } from './report-reader.ts';
 import { computeOutcome } from './report-walker.ts';
-import { identityHash, identityKey } from './test-identity.ts';
-import type { NormalizedReport, NormalizedResult, Totals } from './types.ts';
+import { identityHash, identityKey } from '../domain/test-identity.ts';
+import type { NormalizedReport, NormalizedResult, Totals } from '../domain/report.ts';
 
 const sharedReportsDir = fileURLToPath(
   new URL('../../../../../shared/fixtures/playwright-reports/', import.meta.url),

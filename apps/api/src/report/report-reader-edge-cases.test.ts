@@ -8,13 +8,13 @@ import {
 } from '@flackyness/shared/playwright-report';
 import { describe, expect, it } from 'vitest';
 import { loadReport } from '../../test/fixtures/reports.ts';
-import { normalizeReport } from './normalize-report.ts';
+import { normalizeReport } from './report-reader.ts';
 import {
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_ERROR_STACK_LENGTH,
   computeOutcome,
 } from './report-walker.ts';
-import type { AttemptStatus, NormalizedReport } from './types.ts';
+import type { AttemptStatus, NormalizedReport } from '../domain/report.ts';
 
 // Shapes that the committed fixture runs do not produce, built by hand after the reference.
 

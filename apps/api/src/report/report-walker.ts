@@ -14,7 +14,7 @@ import type {
   NormalizedError,
   NormalizedResult,
   Outcome,
-} from './types.ts';
+} from '../domain/report.ts';
 
 export const MAX_ERROR_MESSAGE_LENGTH = 8 * 1024;
 export const MAX_ERROR_STACK_LENGTH = 16 * 1024;

@@ -18,12 +18,13 @@ import {
   type RunRow,
 } from '../db/queries/runs.ts';
 import type { TestIdCache } from '../db/test-id-cache.ts';
-import { applyPartCounters, type PartScope } from '../flakiness/counters.ts';
+import { applyPartCounters } from '../flakiness/counters.ts';
+import type { PartScope } from '../flakiness/counter-sql.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
 import type { ModelConfig } from '../flakiness/model.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
-import type { ReportReader } from './normalize-report.ts';
-import type { NormalizedReport } from './types.ts';
+import type { ReportReader } from '../report/report-reader.ts';
+import type { NormalizedReport } from '../domain/report.ts';
 import { storeResults, wholeReport } from './store-results.ts';
 import { splitParallelJob, type UploadMetadata } from './upload-metadata.ts';
 

@@ -5,7 +5,7 @@ import {
 } from '@flackyness/shared/playwright-report';
 import { stripAnsi } from './ansi.ts';
 import { MAX_ERROR_MESSAGE_LENGTH, ReportWalker, cap, toCanonicalTime } from './report-walker.ts';
-import type { NormalizedReport, NormalizedResult, ReportHeader, Totals } from './types.ts';
+import type { NormalizedReport, NormalizedResult, ReportHeader, Totals } from '../domain/report.ts';
 
 // Playwright's run-level error when --global-timeout hits ("Timed out waiting 1s for the test
 // suite to run").

@@ -1,0 +1,31 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, environmentWithEnvFiles, loadConfig } from './config.ts';
+
+describe('.env files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flk-env-'));
+  const first = join(dir, 'first.env');
+  const second = join(dir, 'second.env');
+  writeFileSync(first, '# comment\nPORT=4100\nFLAKE_THRESHOLD="0.1"\n');
+  writeFileSync(second, 'PORT=4200\nRESOLVE_AFTER_RUNS=7\nLOG_LEVEL=warn\n');
+
+  it('fills what the environment lacks; the environment and the first file win', () => {
+    const env = environmentWithEnvFiles([first, second, join(dir, 'missing.env')], {
+      LOG_LEVEL: 'error',
+    });
+    const config = loadConfig(env);
+    expect(config.PORT).toBe(4100);
+    expect(config.FLAKE_THRESHOLD).toBe(0.1);
+    expect(config.RESOLVE_AFTER_RUNS).toBe(7);
+    expect(config.LOG_LEVEL).toBe('error');
+  });
+
+  it('refuses a bad value from a file, naming it', () => {
+    const bad = join(dir, 'bad.env');
+    writeFileSync(bad, 'FLAKE_WINDOW_DAYS=0\n');
+    expect(() => loadConfig(environmentWithEnvFiles([bad], {}))).toThrow(ConfigError);
+    expect(() => loadConfig(environmentWithEnvFiles([bad], {}))).toThrow(/FLAKE_WINDOW_DAYS/);
+  });
+});
