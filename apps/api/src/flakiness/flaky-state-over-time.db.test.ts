@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
+import {
+  createIsolatedDatabase,
+  createProject,
+  dbMode,
+  startTestApp,
+  uploadReport,
+  type TestApp,
+} from '../../test/harness.ts';
 import { loadReport } from '../../test/fixtures/reports.ts';
 import { placeAt, type RawReport } from '../../test/flakiness-reports.ts';
 import { advanceStaleWindows } from './window.ts';
