@@ -12,7 +12,25 @@ import { z } from 'zod';
  *
  * Everything is optional except what makes a report a report (`config`, `suites`), titles and
  * attempt statuses; consumers apply the defaults documented in the reference.
+ *
+ * Numbers that are stored are bounded by the columns that keep them (PostgreSQL integer and
+ * smallint): a report beyond them is refused with the field's path rather than failing its insert.
  */
+
+/** The largest integer (int4) column value: durations in ms, line and column numbers, counts. */
+export const INT4_MAX = 2_147_483_647;
+/** The largest smallint column value: attempts of one result, repeats of one test in a report. */
+export const SMALLINT_MAX = 32_767;
+
+const milliseconds = z
+  .number()
+  .min(0, 'must not be negative')
+  .max(INT4_MAX, `must be at most ${INT4_MAX} ms`);
+const int4 = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must not be negative')
+  .max(INT4_MAX, `must be at most ${INT4_MAX}`);
 
 /** TestError: `message`/`stack` carry ANSI colours; a non-Error throw has only `value`. */
 export const playwrightTestErrorSchema = z.object({
@@ -32,8 +50,13 @@ const annotation = z.object({
 /** One attempt (retry) of one test. */
 export const playwrightTestResultSchema = z.object({
   status: attemptStatus,
-  retry: z.number().optional(),
-  duration: z.number().optional(),
+  retry: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .max(SMALLINT_MAX, `must be at most ${SMALLINT_MAX}`)
+    .optional(),
+  duration: milliseconds.optional(),
   /** ISO 8601; absent before 1.26. */
   startTime: z.string().optional(),
   /** Raw first error of the attempt, before formatting. */
@@ -48,7 +71,9 @@ export const playwrightTestSchema = z.object({
   status: z.string().optional(),
   annotations: z.array(annotation).optional(),
   /** Empty for tests that never started (max-failures, interruption, global timeout). */
-  results: z.array(playwrightTestResultSchema),
+  results: z
+    .array(playwrightTestResultSchema)
+    .max(SMALLINT_MAX, `must hold at most ${SMALLINT_MAX} attempts`),
 });
 
 /** One test() declaration: one test per project before 1.65, all projects merged from 1.65. */
@@ -58,8 +83,8 @@ export const playwrightSpecSchema = z.object({
   id: z.string().optional(),
   /** Relative to config.rootDir, posix. */
   file: z.string().optional(),
-  line: z.number().optional(),
-  column: z.number().optional(),
+  line: int4.optional(),
+  column: int4.optional(),
   /** Without the leading '@'. */
   tags: z.array(z.string()).optional(),
   tests: z.array(playwrightTestSchema),
@@ -92,14 +117,21 @@ export const playwrightConfigSchema = z.object({
 });
 
 /** Absent before 1.39; counts added in 1.40 and computed over the included tests only. */
-export const playwrightStatsSchema = z.object({
-  startTime: z.string().optional(),
-  duration: z.number().optional(),
-  expected: z.number().optional(),
-  unexpected: z.number().optional(),
-  flaky: z.number().optional(),
-  skipped: z.number().optional(),
-});
+export const playwrightStatsSchema = z
+  .object({
+    startTime: z.string().optional(),
+    duration: milliseconds.optional(),
+    expected: int4.optional(),
+    unexpected: int4.optional(),
+    flaky: int4.optional(),
+    skipped: int4.optional(),
+  })
+  .refine(
+    (stats) =>
+      (stats.expected ?? 0) + (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (stats.skipped ?? 0) <=
+      INT4_MAX,
+    `expected + unexpected + flaky + skipped must be at most ${INT4_MAX}`,
+  );
 
 export const playwrightReportSchema = z.object({
   config: playwrightConfigSchema,

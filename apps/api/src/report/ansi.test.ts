@@ -69,4 +69,17 @@ describe('stripAnsi', () => {
       '[31m is not an escape; nor is ]8;;',
     );
   });
+
+  // Large enough that a pass rescanning a run from each of its characters would time out.
+  it('strips megabyte runs of broken and unterminated sequences', () => {
+    const MB = 1_000_000;
+    expect(stripAnsi(`${ESC}[${'0'.repeat(MB)}`)).toBe('0'.repeat(MB));
+    expect(stripAnsi(`${ESC}[${'1;'.repeat(MB / 2)}\n`)).toBe(`${'1;'.repeat(MB / 2)}\n`);
+    // A lone ESC before a byte that ends no sequence is left as it is.
+    expect(stripAnsi(`${ESC}${' '.repeat(MB)}\u0001`)).toBe(`${ESC}${' '.repeat(MB)}\u0001`);
+    expect(stripAnsi(`${`${ESC}[31m \t|`.repeat(MB / 8)}`)).toBe(' \t|'.repeat(MB / 8));
+    expect(stripAnsi(`${ESC}[`.repeat(MB / 2))).toBe('');
+    expect(stripAnsi(`a${ESC}]${'x'.repeat(MB)}`)).toBe('a');
+    expect(stripAnsi(`${ESC}]`.repeat(MB / 2))).toBe('');
+  });
 });

@@ -156,6 +156,48 @@ describe('errorSignature', () => {
   });
 });
 
+describe('errorSignature on hostile text', () => {
+  // Each input is large enough that a quadratic (or worse) pass over it would time the test out.
+  const MB = 1_000_000;
+
+  it('reads lines of spaces, tabs and pipes, and ANSI codes, whole or cut', () => {
+    expect(errorSignature(`Error: boom\n${' '.repeat(MB)}x`)).toBe('boom');
+    expect(errorSignature(`Error: boom\n${'\t'.repeat(MB)}|`)).toBe('boom');
+    expect(errorSignature(`Error: ${' '.repeat(MB)}boom`)).toBe('<empty>');
+    expect(errorSignature(`${' '.repeat(1500)}x`)).toBe('x');
+    expect(errorSignature(`${' \t'.repeat(4000)}> 12 | code`)).toBe('<empty>');
+    expect(errorSignature(`Error: ${'|'.repeat(MB)}`)).toBe('|'.repeat(299) + '…');
+    expect(errorSignature(`Error: ${'| '.repeat(MB / 2)}`)).toBe('| '.repeat(149) + '|…');
+    expect(errorSignature(`${'\u001b[31m'.repeat(MB / 5)}Error: red`)).toBe('<empty>');
+    expect(errorSignature(`Error: red${'\u001b[31m \t'.repeat(MB / 7)}`)).toBe('red');
+  });
+
+  it('reads many short lines without words', () => {
+    expect(errorSignature('{\n'.repeat(MB / 2))).toBe('{ '.repeat(149) + '{…');
+    expect(errorSignature(`Error: x${'\n'.repeat(MB)}Locator: y`)).toBe('x');
+    expect(errorSignature(`Error: x\n${'\n'.repeat(100)}Locator: y`)).toBe('x Locator: y');
+  });
+
+  it('masks within long runs of path, address and number characters', () => {
+    const within = (text: string) => errorSignature(`Error: ${text}`);
+    expect(within(`${'a'.repeat(50_000)}!`)).toBe(`${'a'.repeat(299)}…`);
+    expect(within('@'.repeat(MB))).toBe(`${'@'.repeat(299)}…`);
+    expect(within(`${'@'.repeat(5000)}/a/b.ts`).endsWith('…')).toBe(true);
+    expect(within(`${'a.'.repeat(MB / 2)}`)).toBe(`${'a.'.repeat(149)}a…`);
+    expect(within(`${'ä/'.repeat(MB / 2)}`)).toBe('ä<path>');
+    expect(within(`${'/'.repeat(MB)}a`)).toBe(`${'/'.repeat(299)}…`);
+    expect(within(`http://h/${'.'.repeat(MB)}x`)).toBe(`http://h/${'.'.repeat(290)}…`);
+    expect(within(`${'1'.repeat(MB)}x`)).toBe('<n>');
+    expect(within(`x${'.1'.repeat(MB / 2)}`)).toBe(`x.${'<ip>.'.repeat(60)}`.slice(0, 299) + '…');
+  });
+
+  it('keeps the signature stored whole: no half of a surrogate pair at a cut', () => {
+    const signature = errorSignature(`Error: ${'é'.repeat(298)}😀😀 tail`);
+    expect(signature).toBe(`${'é'.repeat(298)}…`);
+    expect(errorSignature(`Error: nul \u0000 and \uD800 here`)).toBe('nul \uFFFD and \uFFFD here');
+  });
+});
+
 describe('errorSignatureHash', () => {
   it('is a stable 16-character hex digest', () => {
     const hash = errorSignatureHash('Test timeout of <duration> exceeded.');

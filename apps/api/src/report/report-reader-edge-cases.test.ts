@@ -8,6 +8,7 @@ import {
 } from '@flackyness/shared/playwright-report';
 import { describe, expect, it } from 'vitest';
 import { loadReport } from '../../test/fixtures/reports.ts';
+import { InvalidReportError } from './invalid-report-error.ts';
 import { normalizeReport } from './report-reader.ts';
 import {
   MAX_ERROR_MESSAGE_LENGTH,
@@ -258,6 +259,135 @@ describe('normalizeReport edge cases', () => {
   });
 });
 
+describe('normalizeReport on hostile text and numbers', () => {
+  const BAD = 'a\u0000b\uD800c';
+  const SAFE = 'a\uFFFDb\uFFFDc';
+
+  it('stores NUL and lone surrogates in any text as U+FFFD', () => {
+    const failed = attempt('failed', { error: { message: `Error: ${BAD}`, stack: `at ${BAD}` } });
+    const report = normalizeReport({
+      config: { rootDir: '/repo', version: `1.50.0${BAD}` },
+      suites: [
+        {
+          title: `${BAD}.spec.ts`,
+          file: `${BAD}.spec.ts`,
+          suites: [
+            {
+              title: `describe ${BAD}`,
+              specs: [
+                spec(
+                  [
+                    {
+                      projectName: `p${BAD}`,
+                      annotations: [{ type: `t${BAD}`, description: `d${BAD}` }],
+                      results: [failed],
+                    },
+                  ],
+                  { title: `title ${BAD}`, file: undefined, id: `id${BAD}`, tags: [`@tag${BAD}`] },
+                ),
+              ],
+            },
+          ],
+        },
+      ],
+      errors: [{ message: `global ${BAD}` }],
+    });
+    const result = only(report);
+    expect(result).toMatchObject({
+      projectName: `p${SAFE}`,
+      file: `${SAFE}.spec.ts`,
+      title: `title ${SAFE}`,
+      titlePath: [`describe ${SAFE}`, `title ${SAFE}`],
+      identityKey: JSON.stringify([
+        `p${SAFE}`,
+        `${SAFE}.spec.ts`,
+        [`describe ${SAFE}`, `title ${SAFE}`],
+      ]),
+      playwrightId: `id${SAFE}`,
+      tags: [`tag${SAFE}`],
+      annotations: [{ type: `t${SAFE}`, description: `d${SAFE}` }],
+      error: { message: `Error: ${SAFE}`, stack: `at ${SAFE}`, signature: SAFE },
+    });
+    expect(report.errors).toEqual([`global ${SAFE}`]);
+    expect(report.playwrightVersion).toBe(`1.50.0${SAFE}`);
+    // What goes into jsonb: no \u0000 and no lone surrogate escape.
+    expect(JSON.stringify(report)).not.toMatch(/\\u(?:0000|d[89a-f])/i);
+  });
+
+  it('reads a rootDir ending in a megabyte of slashes', () => {
+    const report = normalizeReport(
+      reportOf([spec([{ projectName: 'a', results: [] }], { file: '/repo/x.spec.ts' })], {
+        config: { rootDir: `/repo${'/'.repeat(1_000_000)}` },
+      }),
+    );
+    expect(only(report).file).toBe('x.spec.ts');
+  });
+
+  function refusal(report: PlaywrightReport): InvalidReportError['issues'] {
+    try {
+      normalizeReport(report);
+    } catch (error) {
+      if (error instanceof InvalidReportError) return error.issues;
+      throw error;
+    }
+    throw new Error('the report was not refused');
+  }
+
+  it('refuses attempts whose durations add up to more than an integer column holds, naming the test', () => {
+    const long = attempt('failed', { duration: 2_000_000_000 });
+    const report = reportOf([
+      spec([{ projectName: 'a', results: [attempt('passed')] }]),
+      spec([
+        { projectName: 'a', results: [attempt('passed')] },
+        { projectName: 'b', results: [long, long] },
+      ]),
+    ]);
+    expect(refusal(report)).toEqual([
+      { path: ['suites', 0, 'specs', 1, 'tests', 1, 'results'], message: expect.any(String) },
+    ]);
+    // One of them fits.
+    expect(only(normalizeReport(reportOf([spec([{ results: [long] }])])))).toMatchObject({
+      durationMs: 2_000_000_000,
+      failedDurationMs: 2_000_000_000,
+    });
+  });
+
+  it('refuses more repeats of one test than a smallint numbers, naming the one too many', () => {
+    const repeats = (count: number) =>
+      reportOf([], {
+        suites: [
+          {
+            title: 'a.spec.ts',
+            suites: [
+              {
+                title: 'group',
+                specs: [
+                  spec(Array.from({ length: count }, () => ({ projectName: 'a', results: [] }))),
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    expect(normalizeReport(repeats(32_768)).results.at(-1)?.repeatIndex).toBe(32_767);
+    expect(refusal(repeats(32_769))).toEqual([
+      {
+        path: ['suites', 0, 'suites', 0, 'specs', 0, 'tests', 32_768],
+        message: expect.any(String),
+      },
+    ]);
+  });
+
+  it('refuses a report without stats whose attempts span more than an integer column holds', () => {
+    const at = (startTime: string) => ({ results: [attempt('passed', { startTime })] });
+    const report = reportOf([
+      spec([at('2025-01-01T00:00:00.000Z')]),
+      spec([at('2025-02-01T00:00:00.000Z')], { title: 'later' }),
+    ]);
+    expect(refusal(report)).toEqual([{ path: ['suites'], message: expect.any(String) }]);
+  });
+});
+
 describe('playwrightReportSchema', () => {
   function issuePaths(input: unknown): string[] {
     const result = playwrightReportSchema.safeParse(input);
@@ -285,6 +415,51 @@ describe('playwrightReportSchema', () => {
     };
     expect(issuePaths(input)).toEqual(['suites.0.specs.0.tests.0.results.0.status']);
     expect(issuePaths({ config: [], suites: {} })).toEqual(['config', 'suites']);
+  });
+
+  it('refuses numbers no column holds: negative, fractional or too large', () => {
+    const withResult = (
+      result: Record<string, unknown>,
+      specExtra: Record<string, unknown> = {},
+    ) => ({
+      config: {},
+      suites: [
+        {
+          title: 'a.spec.ts',
+          specs: [
+            { title: 't', ...specExtra, tests: [{ results: [{ status: 'passed', ...result }] }] },
+          ],
+        },
+      ],
+    });
+    const result = 'suites.0.specs.0.tests.0.results.0';
+    expect(issuePaths(withResult({ duration: 3e9 }))).toEqual([`${result}.duration`]);
+    expect(issuePaths(withResult({ duration: -1 }))).toEqual([`${result}.duration`]);
+    expect(issuePaths(withResult({ retry: 1.5 }))).toEqual([`${result}.retry`]);
+    expect(issuePaths(withResult({ retry: 40_000 }))).toEqual([`${result}.retry`]);
+    expect(issuePaths(withResult({}, { line: 3.5, column: 3e9 }))).toEqual([
+      'suites.0.specs.0.line',
+      'suites.0.specs.0.column',
+    ]);
+    expect(
+      issuePaths({ config: {}, suites: [], stats: { duration: 3e9, expected: 1.5, skipped: -1 } }),
+    ).toEqual(['stats.duration', 'stats.expected', 'stats.skipped']);
+    expect(
+      issuePaths({ config: {}, suites: [], stats: { expected: 2e9, unexpected: 2e9 } }),
+    ).toEqual(['stats']);
+    const attempts = Array.from({ length: 32_768 }, () => ({ status: 'failed' }));
+    expect(
+      issuePaths({
+        config: {},
+        suites: [{ title: 'a', specs: [{ title: 't', tests: [{ results: attempts }] }] }],
+      }),
+    ).toEqual(['suites.0.specs.0.tests.0.results']);
+    // Playwright's own numbers pass: fractional durations, zero, the largest that fit.
+    expect(
+      playwrightReportSchema.safeParse(
+        withResult({ duration: 7182.55, retry: 0 }, { line: 2_147_483_647 }),
+      ).success,
+    ).toBe(true);
   });
 
   it('accepts the smallest report and unknown reporter shapes', () => {

@@ -1,10 +1,13 @@
 import {
+  INT4_MAX,
   playwrightSuiteSchema,
   type PlaywrightReport,
   type PlaywrightReportOutline,
 } from '@flackyness/shared/playwright-report';
 import { stripAnsi } from './ansi.ts';
-import { MAX_ERROR_MESSAGE_LENGTH, ReportWalker, cap, toCanonicalTime } from './report-walker.ts';
+import { InvalidReportError } from './invalid-report-error.ts';
+import { MAX_ERROR_MESSAGE_LENGTH, ReportWalker, toCanonicalTime } from './report-walker.ts';
+import { cap, toSafeText } from './safe-text.ts';
 import type { NormalizedReport, NormalizedResult, ReportHeader, Totals } from '../domain/report.ts';
 
 // Playwright's run-level error when --global-timeout hits ("Timed out waiting 1s for the test
@@ -14,15 +17,6 @@ const GLOBAL_TIMEOUT_ERROR = /Timed out waiting/;
 export interface NormalizeOptions {
   /** The uploader declared an `onlyFailures` report (the env-var form leaves no trace in it). */
   partial?: boolean;
-}
-
-/** A file suite of the report is not what Playwright writes; nothing of the report is stored. */
-export class InvalidReportError extends Error {
-  constructor(
-    readonly issues: readonly { path: readonly PropertyKey[]; message: string; keys?: string[] }[],
-  ) {
-    super('invalid Playwright JSON report');
-  }
 }
 
 /**
@@ -71,7 +65,7 @@ export class ReportReader {
           suite.error.issues.map((issue) => ({ ...issue, path: ['suites', index, ...issue.path] })),
         );
       }
-      this.walker.walkFile(suite.data);
+      this.walker.walkFile(suite.data, index);
     }
     return results.slice(start);
   }
@@ -89,6 +83,14 @@ export class ReportReader {
         : startedAt !== null && walker.latestEnd !== null
           ? Math.max(0, Math.round(walker.latestEnd - Date.parse(startedAt)))
           : 0;
+    if (durationMs > INT4_MAX) {
+      throw new InvalidReportError([
+        {
+          path: ['suites'],
+          message: `the attempts span more than ${INT4_MAX} ms, from the first start to the last end`,
+        },
+      ]);
+    }
     return { ...this.headerOf(totals, startedAt, durationMs), results: walker.results };
   }
 
@@ -96,7 +98,7 @@ export class ReportReader {
     const { config } = this.report;
     const { errors } = this;
     return {
-      playwrightVersion: config.version ?? null,
+      playwrightVersion: config.version === undefined ? null : toSafeText(config.version),
       startedAt,
       durationMs,
       shard: config.shard ? { current: config.shard.current, total: config.shard.total } : null,
@@ -126,9 +128,8 @@ export function normalizeReport(
 function runErrors(report: PlaywrightReportOutline): string[] {
   const errors: string[] = [];
   for (const error of report.errors ?? []) {
-    const text = cap(
-      stripAnsi(error.message ?? error.value ?? error.stack ?? ''),
-      MAX_ERROR_MESSAGE_LENGTH,
+    const text = toSafeText(
+      cap(stripAnsi(error.message ?? error.value ?? error.stack ?? ''), MAX_ERROR_MESSAGE_LENGTH),
     );
     if (text !== '') errors.push(text);
   }

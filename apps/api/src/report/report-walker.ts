@@ -6,8 +6,11 @@ import type {
   PlaywrightTestError,
   PlaywrightTestResult,
 } from '@flackyness/shared/playwright-report';
+import { INT4_MAX, SMALLINT_MAX } from '@flackyness/shared/playwright-report';
 import { stripAnsi } from './ansi.ts';
 import { errorSignature } from './error-signature.ts';
+import { InvalidReportError } from './invalid-report-error.ts';
+import { cap, toSafeText } from './safe-text.ts';
 import type {
   AttemptStatus,
   NormalizedAttempt,
@@ -54,7 +57,8 @@ export function computeOutcome(
  * Walks a report's file suites and turns every test into normalised results (see types.ts): one
  * per test per project per repeat, keyed by the identity of DESIGN.md §4. Reads only the fields
  * the schema declares, so config metadata, project `use`, stdio and attachments never reach the
- * output. State carried across files: repeat numbering, the run's earliest start and latest end,
+ * output. Its text is made storable (toSafeText); a repeat count or a sum of attempt durations
+ * that no column holds is an InvalidReportError naming the test. State carried across files: repeat numbering, the run's earliest start and latest end,
  * whether an attempt was interrupted.
  */
 export class ReportWalker {
@@ -75,55 +79,90 @@ export class ReportWalker {
     rootDir: string | undefined,
     private readonly needsEnd: boolean,
   ) {
-    const root = rootDir ? toPosix(rootDir).replace(/\/+$/, '') : '';
+    const root = rootDir ? trimTrailingSlashes(toPosix(rootDir)) : '';
     this.rootPrefix = root === '' ? null : `${root}/`;
   }
 
-  /** Top-level suites are files; their titles are not part of the title path. */
-  walkFile(fileSuite: PlaywrightSuite): void {
-    this.walkSuite(fileSuite, fileSuite.file ?? fileSuite.title, []);
+  /** Top-level suites are files; their titles are not part of the title path. `index`: its place
+   *  in the report's `suites`, for errors. */
+  walkFile(fileSuite: PlaywrightSuite, index: number): void {
+    this.walkSuite(fileSuite, fileSuite.file ?? fileSuite.title, [], ['suites', index]);
   }
 
-  private walkSuite(suite: PlaywrightSuite, file: string, describes: readonly string[]): void {
-    for (const spec of suite.specs ?? []) this.addSpec(spec, spec.file ?? file, describes);
-    for (const child of suite.suites ?? []) {
+  private walkSuite(
+    suite: PlaywrightSuite,
+    file: string,
+    describes: readonly string[],
+    path: readonly PropertyKey[],
+  ): void {
+    const specs = suite.specs ?? [];
+    for (let index = 0; index < specs.length; index++) {
+      const spec = specs[index] as PlaywrightSpec;
+      this.addSpec(spec, spec.file ?? file, describes, { path, index });
+    }
+    const children = suite.suites ?? [];
+    for (let index = 0; index < children.length; index++) {
+      const child = children[index] as PlaywrightSuite;
       // Anonymous describes are left out, as in Playwright's own titlePath().
-      const titles = child.title === '' ? describes : [...describes, child.title];
-      this.walkSuite(child, child.file ?? file, titles);
+      const titles = child.title === '' ? describes : [...describes, toSafeText(child.title)];
+      this.walkSuite(child, child.file ?? file, titles, [...path, 'suites', index]);
     }
   }
 
-  private addSpec(spec: PlaywrightSpec, specFile: string, describes: readonly string[]): void {
+  private addSpec(
+    spec: PlaywrightSpec,
+    specFile: string,
+    describes: readonly string[],
+    at: SpecPlace,
+  ): void {
     let file = this.files.get(specFile);
     if (file === undefined) {
-      const relative = this.relativeFile(specFile);
+      const relative = toSafeText(this.relativeFile(specFile));
       file = { file: relative, json: JSON.stringify(relative) };
       this.files.set(specFile, file);
     }
-    const titlePath = [...describes, spec.title];
+    const title = toSafeText(spec.title);
+    const titlePath = [...describes, title];
     // The key's parts, each written once: identityKey(projectName, file, titlePath) is
     // `[${project},${file},${titlePath}]` in JSON.
     const keySuffix = `,${file.json},${JSON.stringify(titlePath)}]`;
     const tags = normalizeTags(spec.tags);
     for (let index = 0; index < spec.tests.length; index++) {
       const test = spec.tests[index] as PlaywrightTest;
-      const projectName = test.projectName ?? '';
+      const projectName = toSafeText(test.projectName ?? '');
       const key = `[${JSON.stringify(projectName)}${keySuffix}`;
       const repeatIndex = this.occurrences.get(key) ?? 0;
+      if (repeatIndex > SMALLINT_MAX) {
+        throw invalidTest(
+          at,
+          index,
+          [],
+          `the same test occurs more than ${SMALLINT_MAX + 1} times`,
+        );
+      }
       this.occurrences.set(key, repeatIndex + 1);
       // spec.id belongs to the spec's first test; the others' ids are not in the JSON.
-      const playwrightId = index === 0 ? (spec.id ?? null) : null;
-      this.results.push(
-        this.toResult(spec, test, {
-          projectName,
-          file: file.file,
-          titlePath,
-          identityKey: key,
-          repeatIndex,
-          playwrightId,
-          tags,
-        }),
-      );
+      const playwrightId = index === 0 && spec.id !== undefined ? toSafeText(spec.id) : null;
+      const result = this.toResult(spec, test, {
+        projectName,
+        file: file.file,
+        titlePath,
+        title,
+        identityKey: key,
+        repeatIndex,
+        playwrightId,
+        tags,
+      });
+      // Each attempt's duration fits; their sum is stored too.
+      if (result.durationMs > INT4_MAX) {
+        throw invalidTest(
+          at,
+          index,
+          ['results'],
+          `the attempts' durations add up to more than ${INT4_MAX} ms`,
+        );
+      }
+      this.results.push(result);
     }
   }
 
@@ -165,7 +204,7 @@ export class ReportWalker {
       projectName: identity.projectName,
       file: identity.file,
       titlePath: identity.titlePath,
-      title: spec.title,
+      title: identity.title,
       identityKey: identity.identityKey,
       repeatIndex: identity.repeatIndex,
       playwrightId: identity.playwrightId,
@@ -203,7 +242,7 @@ export class ReportWalker {
     const raw = error.message ?? error.value ?? firstLine(error.stack) ?? '';
     let known = this.messages.get(raw);
     if (known === undefined) {
-      const message = cap(stripAnsi(raw), MAX_ERROR_MESSAGE_LENGTH);
+      const message = toSafeText(cap(stripAnsi(raw), MAX_ERROR_MESSAGE_LENGTH));
       known = { message, signature: errorSignature(message) };
       this.messages.set(raw, known);
     }
@@ -211,7 +250,7 @@ export class ReportWalker {
     if (error.stack !== undefined) {
       stack = this.stacks.get(error.stack) ?? null;
       if (stack === null) {
-        stack = cap(stripAnsi(error.stack), MAX_ERROR_STACK_LENGTH);
+        stack = toSafeText(cap(stripAnsi(error.stack), MAX_ERROR_STACK_LENGTH));
         this.stacks.set(error.stack, stack);
       }
     }
@@ -230,8 +269,32 @@ export class ReportWalker {
 
 type Identity = Pick<
   NormalizedResult,
-  'projectName' | 'file' | 'titlePath' | 'identityKey' | 'repeatIndex' | 'playwrightId' | 'tags'
+  | 'projectName'
+  | 'file'
+  | 'titlePath'
+  | 'title'
+  | 'identityKey'
+  | 'repeatIndex'
+  | 'playwrightId'
+  | 'tags'
 >;
+
+/** A spec's place in the report: its suite's path, and its index in that suite's `specs`. */
+interface SpecPlace {
+  path: readonly PropertyKey[];
+  index: number;
+}
+
+function invalidTest(
+  at: SpecPlace,
+  testIndex: number,
+  rest: readonly PropertyKey[],
+  message: string,
+): InvalidReportError {
+  return new InvalidReportError([
+    { path: [...at.path, 'specs', at.index, 'tests', testIndex, ...rest], message },
+  ]);
+}
 
 /** Annotation locations are absolute paths of the CI machine: only type and description stay. */
 function toAnnotation({
@@ -241,10 +304,12 @@ function toAnnotation({
   type: string;
   description?: unknown;
 }): NormalizedResult['annotations'][number] {
-  if (description === undefined || description === null) return { type };
+  if (description === undefined || description === null) return { type: toSafeText(type) };
   return {
-    type,
-    description: typeof description === 'string' ? description : JSON.stringify(description),
+    type: toSafeText(type),
+    description: toSafeText(
+      typeof description === 'string' ? description : JSON.stringify(description),
+    ),
   };
 }
 
@@ -260,7 +325,7 @@ function normalizeTags(tags: readonly string[] | undefined): readonly string[] {
   if (!tags || tags.length === 0) return NONE;
   const unique = new Set<string>();
   for (const tag of tags) {
-    const name = tag.startsWith('@') ? tag.slice(1) : tag;
+    const name = toSafeText(tag.startsWith('@') ? tag.slice(1) : tag);
     if (name !== '') unique.add(name);
   }
   return [...unique];
@@ -278,18 +343,18 @@ export function toCanonicalTime(text: string | undefined): string | null {
 }
 
 function firstLine(text: string | undefined): string | undefined {
-  return text?.split('\n', 1)[0];
+  if (text === undefined) return undefined;
+  const newline = text.indexOf('\n');
+  return newline === -1 ? text : text.slice(0, newline);
 }
 
 function toPosix(path: string): string {
   return path.includes('\\') ? path.replaceAll('\\', '/') : path;
 }
 
-/** Cuts long text without splitting a surrogate pair, marking the cut with an ellipsis. */
-export function cap(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end) + '…';
+/** By hand: `/\/+$/` retries from each slash of a long run, in quadratic time. */
+function trimTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(0, end);
 }

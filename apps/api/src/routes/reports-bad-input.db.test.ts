@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportBytes, type ErrorBody } from '../../test/api-shapes.ts';
+import {
+  reportBytes,
+  type ErrorBody,
+  type RunDetail,
+  type UploadAnswer,
+} from '../../test/api-shapes.ts';
 import {
   countProjectRows,
   createProject,
@@ -314,5 +321,299 @@ describe('multipart', () => {
       'invalid_json',
     );
     await unchanged();
+  });
+});
+
+/** A report of one file with these specs, started an hour ago, with stats unless told not to. */
+function reportOf(specs: unknown[], extra: Record<string, unknown> = {}) {
+  const startTime = new Date(Date.now() - 3_600_000).toISOString();
+  return {
+    config: { rootDir: '/repo', version: '1.50.0' },
+    suites: [{ title: 'a.spec.ts', file: 'a.spec.ts', specs }],
+    stats: {
+      startTime,
+      duration: 1000,
+      expected: 0,
+      unexpected: specs.length,
+      flaky: 0,
+      skipped: 0,
+    },
+    errors: [],
+    ...extra,
+  };
+}
+
+function failingSpec(title: string, message: string, stack: string, extra = {}) {
+  return {
+    title,
+    line: 3,
+    column: 1,
+    tests: [
+      {
+        projectName: 'chromium',
+        status: 'unexpected',
+        results: [
+          {
+            status: 'failed',
+            retry: 0,
+            duration: 12,
+            startTime: new Date(Date.now() - 3_600_000).toISOString(),
+            error: { message, stack },
+          },
+        ],
+      },
+    ],
+    ...extra,
+  };
+}
+
+describe('hostile text', () => {
+  it('stores 8 KB lines of spaces, tabs, pipes and ANSI codes while /health keeps answering', async () => {
+    const { project, token } = await createProject(t);
+    const lines = [
+      ' '.repeat(8192),
+      '\t'.repeat(8192),
+      '|'.repeat(8192),
+      ' |'.repeat(4096),
+      '\u001b[31m'.repeat(1638),
+      `${'\u001b[2m \t'.repeat(1365)}|`,
+      '{\n'.repeat(4096),
+      '@'.repeat(8192),
+      'a.'.repeat(4096),
+      `${' '.repeat(8000)}> 12 |`,
+    ];
+    const specs = lines.flatMap((line, i) => [
+      failingSpec(
+        `${line}${i}`,
+        `${line}${i}\n${line}\nError: x\n${line}`,
+        `${line}\n    at ${line}`,
+      ),
+      failingSpec(`t${i}`, `Error: ${line}${i}\n\n${line}Locator: ${line}`, line),
+    ]);
+    const report = reportOf(specs, {
+      errors: lines.map((line) => ({ message: `${line}\n${line}` })),
+    });
+    const job = `e2e${' '.repeat(240)}1/2`;
+
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    if (!server.listening) await new Promise<void>((done) => server.once('listening', done));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      let uploaded = false;
+      const upload = fetch(
+        `${base}/api/v1/reports?${new URLSearchParams({ job, pipeline: 'p' })}`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(report),
+        },
+      ).finally(() => (uploaded = true));
+      const polls: number[] = [];
+      while (!uploaded) {
+        polls.push((await fetch(`${base}/health`)).status);
+        await new Promise((done) => setTimeout(done, 20));
+      }
+      const response = await upload;
+      expect(response.status).toBe(201);
+      const answer = (await response.json()) as UploadAnswer;
+      expect(answer.run).toMatchObject({ job: 'e2e', status: 'failed' });
+      expect(answer.run.totals.unexpected).toBe(specs.length);
+      expect(polls.length).toBeGreaterThan(0);
+      expect(polls.every((status) => status === 200)).toBe(true);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+    expect(await counts(t, project.id)).toMatchObject({ results: specs.length });
+  });
+
+  it('stores NUL and lone surrogates as U+FFFD, in the report and in the metadata', async () => {
+    const { token } = await createProject(t);
+    const BAD = 'a\u0000b\uD800c';
+    const SAFE = 'a\uFFFDb\uFFFDc';
+    const spec = failingSpec(`title ${BAD}`, `Error: ${BAD}`, `stack ${BAD}`, {
+      file: `dir/${BAD}.spec.ts`,
+      tags: [`@tag${BAD}`],
+    });
+    (spec.tests[0] as Record<string, unknown>).projectName = `project ${BAD}`;
+    (spec.tests[0] as Record<string, unknown>).annotations = [
+      { type: `type ${BAD}`, description: `description ${BAD}` },
+    ];
+    const report = reportOf([], {
+      config: { rootDir: '/repo', version: `1.50.0 ${BAD}` },
+      suites: [{ title: 'x.spec.ts', suites: [{ title: `describe ${BAD}`, specs: [spec] }] }],
+      errors: [{ message: `global ${BAD}` }],
+    });
+    const meta = {
+      branch: `main ${BAD}`,
+      commit: `c0ffee\u0000`,
+      pipeline: `pipe ${BAD}`,
+      job: `job ${BAD}`,
+      repository: `org/${BAD}`,
+      runName: `nightly ${BAD}`,
+      environment: `env ${BAD}`,
+      runUrl: 'https://ci.example/run?x=\u0000',
+    };
+    const response = await uploadReport(t, token, JSON.stringify(report), { query: meta });
+    expect(response.status).toBe(201);
+    const { run } = (await response.json()) as UploadAnswer;
+    // A query string carries a lone surrogate as UTF-8 it cannot be: it arrives as U+FFFD anyway.
+    expect(run).toMatchObject({
+      branch: `main ${SAFE}`,
+      commit: 'c0ffee\uFFFD',
+      pipeline: `pipe ${SAFE}`,
+      job: `job ${SAFE}`,
+      repository: `org/${SAFE}`,
+      runName: `nightly ${SAFE}`,
+      environment: `env ${SAFE}`,
+      runUrl: 'https://ci.example/run?x=\uFFFD',
+      playwrightVersion: `1.50.0 ${SAFE}`,
+    });
+    const detail = await t.request(`/api/v1/runs/${run.id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(detail.status).toBe(200);
+    const body = (await detail.json()) as RunDetail & {
+      parts: { errors: string[] }[];
+      results: Record<string, unknown>[];
+    };
+    expect(body.parts[0]?.errors).toEqual([`global ${SAFE}`]);
+    expect(body.results).toHaveLength(1);
+    expect(body.results[0]).toMatchObject({
+      title: `title ${SAFE}`,
+      titlePath: [`describe ${SAFE}`, `title ${SAFE}`],
+      file: `dir/${SAFE}.spec.ts`,
+      projectName: `project ${SAFE}`,
+      error: { message: `Error: ${SAFE}`, signature: SAFE },
+      attemptDetails: [
+        { error: { message: `Error: ${SAFE}`, stack: `stack ${SAFE}`, signature: SAFE } },
+      ],
+      annotations: [{ type: `type ${SAFE}`, description: `description ${SAFE}` }],
+    });
+    const testId = body.results[0]?.testId as string;
+    const test = await t.request(`/api/v1/tests/${testId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(test.status).toBe(200);
+    expect(JSON.stringify(await test.json())).toContain(`tag${SAFE}`);
+  });
+});
+
+describe('numbers no column holds', () => {
+  const passed = (extra: Record<string, unknown> = {}) => ({
+    status: 'passed',
+    duration: 10,
+    startTime: new Date(Date.now() - 3_600_000).toISOString(),
+    ...extra,
+  });
+  const specWith = (results: unknown[], extra: Record<string, unknown> = {}) => ({
+    title: 't',
+    line: 3,
+    column: 1,
+    tests: [{ projectName: 'a', results }],
+    ...extra,
+  });
+  const attempt0 = 'suites[0].specs[0].tests[0].results[0]';
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+
+  it.each<[string, unknown, string]>([
+    [
+      'an attempt of 3e9 ms',
+      reportOf([specWith([passed({ duration: 3e9 })])]),
+      `${attempt0}.duration`,
+    ],
+    [
+      'a negative duration',
+      reportOf([specWith([passed({ duration: -5 })])]),
+      `${attempt0}.duration`,
+    ],
+    ['a fractional retry', reportOf([specWith([passed({ retry: 0.5 })])]), `${attempt0}.retry`],
+    [
+      'a fractional line',
+      reportOf([specWith([passed()], { line: 2.5 })]),
+      'suites[0].specs[0].line',
+    ],
+    [
+      'a column over int4',
+      reportOf([specWith([passed()], { column: 3e9 })]),
+      'suites[0].specs[0].column',
+    ],
+    [
+      'a run of 3e9 ms',
+      { ...reportOf([specWith([passed()])]), stats: { duration: 3e9 } },
+      'stats.duration',
+    ],
+    [
+      'counts adding up over int4',
+      {
+        ...reportOf([specWith([passed()])]),
+        stats: { expected: 2e9, unexpected: 2e9, flaky: 0, skipped: 0 },
+      },
+      'stats',
+    ],
+    [
+      'attempts adding up over int4',
+      reportOf([specWith([passed({ duration: 2e9 }), passed({ duration: 2e9 })])]),
+      'suites[0].specs[0].tests[0].results',
+    ],
+    [
+      '32768 attempts',
+      reportOf([specWith(Array.from({ length: 32_768 }, () => ({ status: 'failed' })))]),
+      'suites[0].specs[0].tests[0].results',
+    ],
+    [
+      '32769 repeats of one test',
+      reportOf([
+        {
+          title: 't',
+          tests: Array.from({ length: 32_769 }, () => ({ projectName: 'a', results: [] })),
+        },
+      ]),
+      'suites[0].specs[0].tests[32768]',
+    ],
+    [
+      'attempts spanning 30 days in a report without stats',
+      {
+        ...reportOf([
+          specWith([passed({ startTime: daysAgo(31) })]),
+          specWith([passed({ startTime: daysAgo(1) })], { title: 'u' }),
+        ]),
+        stats: undefined,
+      },
+      'suites',
+    ],
+  ])('refuses %s with 400 invalid_report naming the field', async (_name, report, path) => {
+    const { token, unchanged } = await seeded(t, 'basic');
+    const error = await expectError(
+      await uploadReport(t, token, JSON.stringify(report)),
+      400,
+      'invalid_report',
+    );
+    expect(error.error.details?.map((d) => d.path)).toEqual([path]);
+    await unchanged();
+  });
+
+  it("saturates a run's sums over parts at what the column holds", async () => {
+    const { token } = await createProject(t);
+    const shard = (current: number, daysBack: number) => ({
+      ...reportOf([specWith([passed({ startTime: daysAgo(daysBack) })], { title: `t${current}` })]),
+      config: { rootDir: '/repo', shard: { current, total: 2 } },
+      stats: {
+        startTime: daysAgo(daysBack),
+        duration: 1000,
+        expected: 2_000_000_000,
+        unexpected: 0,
+        flaky: 0,
+        skipped: 0,
+      },
+    });
+    const query = { pipeline: `pipe-${randomBytes(4).toString('hex')}`, job: 'e2e' };
+    expect((await uploadReport(t, token, JSON.stringify(shard(1, 30)), { query })).status).toBe(
+      201,
+    );
+    const second = await uploadReport(t, token, JSON.stringify(shard(2, 1)), { query });
+    expect(second.status).toBe(201);
+    const { run } = (await second.json()) as UploadAnswer;
+    expect(run).toMatchObject({ parts: 2, durationMs: 2_147_483_647 });
+    expect(run.totals).toMatchObject({ total: 2_147_483_647, expected: 2_147_483_647 });
   });
 });

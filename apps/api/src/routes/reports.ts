@@ -8,7 +8,8 @@ import { validate } from '../http/validate.ts';
 import { ApiError, zodIssues } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
-import { InvalidReportError, ReportReader } from '../report/report-reader.ts';
+import { InvalidReportError } from '../report/invalid-report-error.ts';
+import { ReportReader } from '../report/report-reader.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
 
@@ -17,7 +18,7 @@ export const reportRoutes = new Hono<AppEnv>();
 const notAReport = (issues: InvalidReportError['issues']) =>
   new ApiError(
     'invalid_report',
-    'The body is not a Playwright JSON report (expected an object with "config" and "suites", as written by --reporter=json)',
+    'The body is not a Playwright JSON report as --reporter=json writes it (an object with "config" and "suites"), or it holds values that cannot be stored; details names each field',
     zodIssues(issues),
   );
 

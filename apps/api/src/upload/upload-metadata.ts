@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toSafeText } from '../report/safe-text.ts';
 
 export const ciProviders = [
   'github',
@@ -10,12 +11,13 @@ export const ciProviders = [
   'local',
 ] as const;
 
+// Free text is stored as sent, with NUL and lone surrogates made U+FFFD (see toSafeText).
 const text = (max: number) =>
   z
     .string()
     .trim()
     .max(max, `must be at most ${max} characters`)
-    .transform((v) => (v === '' ? undefined : v))
+    .transform((v) => (v === '' ? undefined : toSafeText(v)))
     .optional();
 
 /**
@@ -53,6 +55,7 @@ export const uploadMetadataSchema = z.strictObject({
   runUrl: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .max(2048)
+    .transform(toSafeText)
     .optional()
     .or(z.literal('').transform(() => undefined)),
   environment: text(100),
@@ -72,7 +75,11 @@ export type UploadMetadata = z.infer<typeof uploadMetadataSchema>;
  */
 export function splitParallelJob(job: string | undefined): { job: string; shard?: string } {
   if (!job) return { job: '' };
-  const match = /^(.*\S)\s+(\d+)\/(\d+)$/.exec(job);
+  // Not /^(.*\S)\s+(\d+)\/(\d+)$/, which backtracks over long runs of spaces: the suffix is
+  // found from the end, and the name is what is left before its spaces.
+  const match = /\s(\d+)\/(\d+)$/.exec(job);
   if (!match) return { job };
-  return { job: match[1] as string, shard: `${match[2]}/${match[3]}` };
+  const name = job.slice(0, match.index).trimEnd();
+  if (name === '') return { job };
+  return { job: name, shard: `${match[1]}/${match[2]}` };
 }

@@ -117,8 +117,12 @@ export async function refreshRunFromParts(
       select
         min(started_at) as started_at,
         max(started_at + duration_ms * interval '1 millisecond') as ended_at,
-        sum(total)::int as total, sum(expected)::int as expected, sum(unexpected)::int as unexpected,
-        sum(flaky)::int as flaky, sum(skipped)::int as skipped,
+        -- Each part's numbers fit int4, their sums may not: they saturate instead of failing.
+        least(sum(total), 2147483647)::int as total,
+        least(sum(expected), 2147483647)::int as expected,
+        least(sum(unexpected), 2147483647)::int as unexpected,
+        least(sum(flaky), 2147483647)::int as flaky,
+        least(sum(skipped), 2147483647)::int as skipped,
         max(playwright_version) as playwright_version,
         bool_or(status = 'interrupted') as interrupted,
         bool_or(status = 'timedout') as timedout,
@@ -127,7 +131,10 @@ export async function refreshRunFromParts(
     )
     update runs set
       started_at = parts.started_at,
-      duration_ms = greatest(0, round(extract(epoch from parts.ended_at - parts.started_at) * 1000))::int,
+      -- A job retried weeks later joins its run: more than int4 ms (24.8 days) saturates too.
+      duration_ms = least(
+        greatest(0, round(extract(epoch from parts.ended_at - parts.started_at) * 1000)),
+        2147483647)::int,
       total = parts.total, expected = parts.expected, unexpected = parts.unexpected,
       flaky = parts.flaky, skipped = parts.skipped,
       playwright_version = parts.playwright_version,
