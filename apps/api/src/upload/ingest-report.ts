@@ -1,5 +1,4 @@
 import type { Sql, TxSql } from '../db/client.ts';
-import { ensurePartitions, monthStart } from '../db/partitions.ts';
 import {
   deletePart,
   findDuplicatePart,
@@ -25,6 +24,8 @@ import type { ModelConfig } from '../flakiness/model.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
 import type { ReportReader } from '../report/report-reader.ts';
 import type { NormalizedReport } from '../domain/report.ts';
+import { lockUploadProject } from './project-lock.ts';
+import { prepareRunStart, type StartTimeLimits } from './start-time.ts';
 import { storeResults, wholeReport } from './store-results.ts';
 import { splitParallelJob, type UploadMetadata } from './upload-metadata.ts';
 
@@ -45,6 +46,8 @@ export interface IngestInput {
   receivedAt?: Date;
   /** Ids of the project's known tests, kept between uploads. */
   testIdCache?: TestIdCache;
+  /** Which start times are accepted (the app's clock and RETENTION_MONTHS). */
+  startLimits: StartTimeLimits;
 }
 
 export interface IngestOutcome {
@@ -104,7 +107,8 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     '';
   const startedAt = header.startedAt
     ? new Date(header.startedAt)
-    : (input.receivedAt ?? new Date());
+    : (input.receivedAt ?? input.startLimits.now);
+  await prepareRunStart(sql, startedAt, input.report.startTimeField, input.startLimits);
 
   let rememberIds = () => {};
   try {
@@ -114,8 +118,9 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       const plans = (mode: 'auto' | 'force_custom_plan') =>
         tx`select set_config('plan_cache_mode', ${mode}, true)`.execute();
       const customPlans = plans('force_custom_plan');
+      await lockUploadProject(tx, projectId);
       // Sent together; the server runs them in this order, which is the lock order of every
-      // upload: project window, then run. The duplicate check runs again under the locks: an
+      // upload: project (locked just before), project window, then run. The duplicate check runs again under the locks: an
       // identical upload may have committed meanwhile.
       const [windowStart, run, duplicate] = await Promise.all([
         lockProjectWindow(tx, projectId, input.settings.windowDays),
@@ -154,7 +159,6 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
           report: header,
         }),
         refreshRunFromParts(tx, projectId, run.id, input.settings.massFailureRatio),
-        ensurePartitions(tx, [monthStart(startedAt)]),
       ]);
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
       // Except while tests are created: the foreign key check of each new test row runs a cached
