@@ -22,11 +22,13 @@ async function main(): Promise<void> {
   });
   await runMigrations(database);
   await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
+  const now = () => new Date();
   const stopMaintenance = startPartitionMaintenance(database.sql, {
     aheadMonths: config.PARTITIONS_AHEAD_MONTHS,
     retentionMonths: config.RETENTION_MONTHS,
     windowDays: config.FLAKE_WINDOW_DAYS,
     logger,
+    now,
   });
 
   const stopWindows = startWindowMaintenance(database.sql, {
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     logger,
     adminToken: adminToken.token,
     startedAt: new Date(),
-    now: () => new Date(),
+    now,
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     logger.info({ port: info.port, database: database.mode }, 'listening');

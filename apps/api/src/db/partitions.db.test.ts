@@ -8,16 +8,21 @@ import {
   type TestApp,
 } from '../../test/harness.ts';
 import { loadReport } from '../../test/fixtures/reports.ts';
-import { createPartitionsAhead, dropExpiredPartitions, listPartitions } from './partitions.ts';
+import { applyRetention } from '../jobs/retention.ts';
+import { createPartitionsAhead, listPartitions } from './partitions.ts';
 
 /**
  * test_results is partitioned by month of the run's start (DESIGN.md §3). The months used here are
  * far from today's, so no other test file writes into them.
  */
 
+/** The app's clock: an upload of a run that started long ago is accepted when "now" is then. */
+let clock = new Date();
+const now = () => clock;
+
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ now });
 });
 afterAll(async () => {
   await t?.close(); // undefined when the start failed
@@ -40,8 +45,9 @@ async function uploadAt(
   startTime: string,
   query: Record<string, string> = {},
 ) {
+  clock = new Date(Date.parse(startTime) + 3600_000);
   const response = await uploadReport(app, token, reportStartingAt(startTime), { query });
-  expect(response.status).toBe(201);
+  expect(response.status, await response.clone().text()).toBe(201);
   return ((await response.json()) as Uploaded).run;
 }
 
@@ -96,6 +102,7 @@ describe('partition placement', () => {
   it('serves concurrent uploads of one project into a brand-new month', async () => {
     const { project, token } = await createProject(t);
     expect(await partitionExists(t, 'test_results_2018_08')).toBe(false);
+    clock = new Date('2018-08-06T00:00:00.000Z');
     const responses = await Promise.all(
       [1, 2, 3, 4, 5].map((day) =>
         uploadReport(t, token, reportStartingAt(`2018-08-0${day}T10:00:00.000Z`), {
@@ -113,6 +120,7 @@ describe('partition placement', () => {
   it('serves concurrent uploads of different projects into a brand-new month', async () => {
     const projects = await Promise.all([1, 2, 3, 4, 5].map(() => createProject(t)));
     expect(await partitionExists(t, 'test_results_2018_07')).toBe(false);
+    clock = new Date('2018-07-16T00:00:00.000Z');
     const responses = await Promise.all(
       projects.map(({ token }, i) =>
         uploadReport(t, token, reportStartingAt(`2018-07-1${i}T10:00:00.000Z`)),
@@ -168,43 +176,203 @@ describe('partitions ahead', () => {
   });
 });
 
+class RolledBack extends Error {}
+
+describe.skipIf(dbMode !== 'postgres')('partition creation beside uploads in flight', () => {
+  /** A client of its own: its transactions are not the pool's. */
+  const connect = (max = 1) => t.database.connect({ max });
+  const currentMonth = () => {
+    const d = new Date();
+    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-15T12:00:00Z`;
+  };
+
+  /** Inserts one result row into this month's partition and keeps the transaction open. */
+  async function holdInsert(sql: ReturnType<typeof connect>) {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let inserted = () => {};
+    const insertedNow = new Promise<void>((resolve) => (inserted = resolve));
+    const done = sql
+      .begin(async (tx) => {
+        await tx`
+          insert into test_results (project_id, run_id, part_id, test_id, created_at, outcome,
+            expected_status, attempts, duration_ms)
+          values (-1, -1, -1, -1, ${currentMonth()}, 'expected', 'passed', 1, 1)`;
+        inserted();
+        await released;
+        throw new RolledBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RolledBack)) throw error;
+      });
+    await insertedNow;
+    return { release, done };
+  }
+
+  it('creates and attaches a month while another transaction is inserting', async () => {
+    const a = connect();
+    const b = connect();
+    try {
+      const upload = await holdInsert(a);
+      // A lock on test_results that waited for the insert would fail here instead of hanging.
+      const [row] = await b.begin(async (tx) => {
+        await tx`set local lock_timeout = '3s'`;
+        return tx`select ensure_test_results_partition('2014-02-01'::date) as name`;
+      });
+      expect(row?.name).toBe('test_results_2014_02');
+      upload.release();
+      await upload.done;
+      expect((await listPartitions(t.database.sql)).map((p) => p.name)).toContain(
+        'test_results_2014_02',
+      );
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it('lets inserts go on while a month is being attached', async () => {
+    const creator = connect();
+    const writer = connect();
+    try {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let attached = () => {};
+      const attachedNow = new Promise<void>((resolve) => (attached = resolve));
+      const creating = creator.begin(async (tx) => {
+        await tx`select ensure_test_results_partition('2014-03-01'::date)`;
+        attached();
+        await released;
+      });
+      await attachedNow;
+      // Rolled back: the row is only there to show that the insert did not wait.
+      let inserted = 0;
+      await writer
+        .begin(async (tx) => {
+          await tx`set local lock_timeout = '3s'`;
+          const rows = await tx`
+            insert into test_results (project_id, run_id, part_id, test_id, created_at, outcome,
+              expected_status, attempts, duration_ms)
+            values (-1, -1, -1, -1, ${currentMonth()}, 'expected', 'passed', 1, 1)
+            returning 1`;
+          inserted = rows.length;
+          throw new RolledBack();
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof RolledBack)) throw error;
+        });
+      expect(inserted).toBe(1);
+      release();
+      await creating;
+    } finally {
+      await Promise.all([creator.end(), writer.end()]);
+    }
+  });
+
+  it('serves many creators of the same and of different months at once', async () => {
+    const pool = connect(8);
+    try {
+      const months = ['2013-01-01', '2013-02-01', '2013-03-01', '2013-04-01'];
+      const results = await Promise.allSettled(
+        [...months, ...months, ...months].map((month) =>
+          pool.begin(async (tx) => {
+            await tx`set local lock_timeout = '10s'`;
+            const [row] = await tx`select ensure_test_results_partition(${month}::date) as name`;
+            return row?.name as string;
+          }),
+        ),
+      );
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual(
+        [...months, ...months, ...months].map(
+          (m) => `test_results_${m.slice(0, 4)}_${m.slice(5, 7)}`,
+        ),
+      );
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe('retention', () => {
-  // Dropping partitions changes state other test files share, so this runs on its own database.
-  it('drops partitions and runs older than the retention window and keeps newer ones', async () => {
+  // Retention drops partitions, which other test files share: this runs on its own database.
+  it('removes whole runs started before the cutoff, their months and their daily aggregates', async () => {
     const isolated = dbMode === 'postgres' ? await createIsolatedDatabase() : undefined;
-    const app = await startTestApp(isolated ? { databaseUrl: isolated.url } : {});
+    const app = await startTestApp({ now, ...(isolated ? { databaseUrl: isolated.url } : {}) });
+    const count = async (query: string) =>
+      Number((await app.database.sql.unsafe<{ n: number }[]>(query))[0]?.n);
     try {
       const { project, token } = await createProject(app);
-      const old = await uploadAt(app, token, '2025-05-20T08:00:00.000Z');
+      const april = await uploadAt(app, token, '2025-04-20T08:00:00.000Z');
+      const may = await uploadAt(app, token, '2025-05-20T08:00:00.000Z');
+      // One run whose shards straddle the first month kept.
+      const straddle = { pipeline: 'straddle', job: 'e2e' };
+      const first = await uploadAt(app, token, '2025-05-31T23:50:00.000Z', {
+        ...straddle,
+        shard: '1/2',
+      });
+      const second = await uploadAt(app, token, '2025-06-01T00:10:00.000Z', {
+        ...straddle,
+        shard: '2/2',
+      });
+      expect(second.id).toBe(first.id);
       const kept = await uploadAt(app, token, '2025-06-03T08:00:00.000Z');
       const recent = await uploadAt(app, token, '2026-06-01T08:00:00.000Z');
 
       // Twelve months before June 2026: June 2025 is the oldest month kept.
-      const now = new Date('2026-06-15T12:00:00Z');
-      expect(await dropExpiredPartitions(app.database.sql, 12, now)).toEqual([
-        'test_results_2025_05',
-      ]);
-      const names = (await listPartitions(app.database.sql)).map((p) => p.name);
-      expect(names).not.toContain('test_results_2025_05');
-      expect(names).toEqual(
-        expect.arrayContaining(['test_results_2025_06', 'test_results_2026_06']),
-      );
+      const at = new Date('2026-06-15T12:00:00Z');
+      const options = { retentionMonths: 12, windowDays: 30, now: at, batchSize: 1 };
+      const outcome = await applyRetention(app.database.sql, options);
+      expect(outcome).toEqual({
+        cutoff: '2025-06-01',
+        expiredRuns: 3,
+        droppedPartitions: ['test_results_2025_04', 'test_results_2025_05'],
+      });
 
       const runs = await app.database.sql<{ id: string }[]>`
         select id from runs where project_id = ${project.id} order by started_at`;
       expect(runs.map((r) => r.id)).toEqual([kept.id, recent.id]);
-      const [parts] = await app.database.sql<{ n: number }[]>`
-        select count(*)::int as n from run_parts where run_id = ${old.id}`;
-      expect(parts?.n).toBe(0);
-      const gone = await app.request(`/api/v1/runs/${old.id}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      expect(gone.status).toBe(404);
       expect(await partitionsOf(app, kept.id)).toEqual({ test_results_2025_06: 28 });
       expect(await partitionsOf(app, recent.id)).toEqual({ test_results_2026_06: 28 });
+      for (const gone of [april, may, first]) {
+        expect(await partitionsOf(app, gone.id)).toEqual({});
+        const response = await app.request(`/api/v1/runs/${gone.id}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(response.status).toBe(404);
+      }
+      expect(
+        await count(`select count(*)::int as n from test_results tr
+          where not exists (select 1 from runs r where r.id = tr.run_id)`),
+      ).toBe(0);
+      expect(
+        await count(`select count(*)::int as n from runs r
+          where not exists (select 1 from test_results tr where tr.run_id = r.id)
+             or not exists (select 1 from run_parts p where p.run_id = r.id)`),
+      ).toBe(0);
+      expect(
+        await count(`select count(*)::int as n from run_parts p
+          where not exists (select 1 from runs r where r.id = p.run_id)`),
+      ).toBe(0);
+      // Nothing of the days before the cutoff, and the straddling run's later shard uncounted.
+      for (const table of ['test_daily_stats', 'project_daily_stats']) {
+        expect(
+          await count(`select count(*)::int as n from ${table} where day < '2025-06-01'`),
+        ).toBe(0);
+        expect(
+          await count(`select coalesce(sum(runs + skipped_runs), 0)::int as n from ${table}
+            where day = '2025-06-01'`),
+        ).toBe(0);
+        expect(
+          await count(`select coalesce(sum(runs + skipped_runs), 0)::int as n from ${table}
+            where day = '2025-06-03'`),
+        ).toBeGreaterThan(0);
+      }
 
-      // Nothing more to drop the second time.
-      expect(await dropExpiredPartitions(app.database.sql, 12, now)).toEqual([]);
+      // Nothing more to remove the second time.
+      expect(await applyRetention(app.database.sql, options)).toEqual({
+        cutoff: '2025-06-01',
+        expiredRuns: 0,
+        droppedPartitions: [],
+      });
     } finally {
       await app.close();
       await isolated?.drop();

@@ -1,17 +1,22 @@
-import type { Sql, TxSql } from './client.ts';
+import type { Sql } from './client.ts';
 
 /** First day (UTC) of the month holding `at`, as YYYY-MM-DD. */
 export function monthStart(at: Date): string {
   return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}-01`;
 }
 
-function addMonths(month: string, count: number): string {
+/** The first day of the month `count` months after `month` (both YYYY-MM-DD). */
+export function addMonths(month: string, count: number): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return monthStart(new Date(Date.UTC(y, m - 1 + count, 1)));
 }
 
-/** Makes sure a partition exists for every month in `months` (inside the caller's transaction). */
-export async function ensurePartitions(sql: Sql | TxSql, months: Iterable<string>): Promise<void> {
+/**
+ * Makes sure a partition is attached for every month in `months`, each in a short transaction of
+ * its own: never call it inside an upload's transaction, whose inserts would then wait on nothing
+ * but would keep the new month's table locked until the upload ends.
+ */
+export async function ensurePartitions(sql: Sql, months: Iterable<string>): Promise<void> {
   for (const month of new Set(months)) {
     await sql`select ensure_test_results_partition(${month}::date)`;
   }
@@ -32,39 +37,37 @@ export interface PartitionInfo {
   name: string;
   /** Inclusive lower bound, YYYY-MM-DD. */
   month: string;
+  /** A DETACH … CONCURRENTLY was interrupted: the partition is being detached. */
+  detachPending: boolean;
 }
 
 export async function listPartitions(sql: Sql): Promise<PartitionInfo[]> {
-  const rows = await sql<{ name: string }[]>`
-    select child.relname as name
+  const rows = await sql<{ name: string; detachPending: boolean }[]>`
+    select child.relname as name, pg_inherits.inhdetachpending as "detachPending"
     from pg_inherits
     join pg_class parent on parent.oid = pg_inherits.inhparent
     join pg_class child on child.oid = pg_inherits.inhrelid
     where parent.relname = 'test_results'
     order by child.relname`;
-  return rows.flatMap(({ name }) => {
+  return rows.flatMap(({ name, detachPending }) => {
     const match = /^test_results_(\d{4})_(\d{2})$/.exec(name);
-    return match ? [{ name, month: `${match[1]}-${match[2]}-01` }] : [];
+    return match ? [{ name, month: `${match[1]}-${match[2]}-01`, detachPending }] : [];
   });
 }
 
 /**
- * Retention: drops every partition whose month ended more than `retentionMonths` ago, and the runs
- * that started before that, so nothing older than the window is kept anywhere.
+ * Detaches and drops the partitions of the months before `cutoff` (YYYY-MM-01). DETACH …
+ * CONCURRENTLY takes only SHARE UPDATE EXCLUSIVE on test_results, so uploads and reads go on
+ * meanwhile (a plain DETACH or DROP would lock them out); it cannot run in a transaction block, so
+ * each statement runs on its own. A detach interrupted half-way is finished with FINALIZE.
  */
-export async function dropExpiredPartitions(
-  sql: Sql,
-  retentionMonths: number,
-  now = new Date(),
-): Promise<string[]> {
-  const cutoff = addMonths(monthStart(now), -retentionMonths);
+export async function dropPartitionsBefore(sql: Sql, cutoff: string): Promise<string[]> {
   const expired = (await listPartitions(sql)).filter((p) => p.month < cutoff);
-  await sql.begin(async (tx) => {
-    for (const partition of expired) {
-      await tx.unsafe(`drop table if exists "${partition.name}"`);
-    }
-    await tx`delete from runs where started_at < ${cutoff}::timestamptz`;
-  });
+  for (const partition of expired) {
+    const how = partition.detachPending ? 'finalize' : 'concurrently';
+    await sql.unsafe(`alter table test_results detach partition "${partition.name}" ${how}`);
+    await sql.unsafe(`drop table "${partition.name}"`);
+  }
   return expired.map((p) => p.name);
 }
 

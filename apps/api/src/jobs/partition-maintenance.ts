@@ -1,27 +1,38 @@
 import type { Sql } from '../db/client.ts';
-import {
-  createPartitionsAhead,
-  dropExpiredPartitions,
-  pruneSettledCommits,
-} from '../db/partitions.ts';
+import { createPartitionsAhead, pruneSettledCommits } from '../db/partitions.ts';
 import type { Logger } from '../logger.ts';
+import { applyRetention } from './retention.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Keeps test_results partitions ready ahead (current month + `aheadMonths`), drops the ones past
- * retention and prunes settled commit counters; runs at start and then daily. Returns a function that stops it.
+ * Keeps test_results partitions ready ahead (current month + `aheadMonths`), applies retention
+ * (runs, partitions and daily aggregates older than `retentionMonths` whole months) and prunes
+ * settled commit counters; runs at start and then daily. Returns a function that stops it.
  */
 export function startPartitionMaintenance(
   sql: Sql,
-  options: { aheadMonths: number; retentionMonths: number; windowDays: number; logger: Logger },
+  options: {
+    aheadMonths: number;
+    retentionMonths: number;
+    windowDays: number;
+    logger: Logger;
+    now: () => Date;
+  },
 ): () => void {
   const run = async () => {
     try {
-      await createPartitionsAhead(sql, options.aheadMonths);
-      const dropped = await dropExpiredPartitions(sql, options.retentionMonths);
-      if (dropped.length > 0) options.logger.info({ dropped }, 'retention dropped partitions');
-      await pruneSettledCommits(sql, options.windowDays);
+      const now = options.now();
+      await createPartitionsAhead(sql, options.aheadMonths, now);
+      const retained = await applyRetention(sql, {
+        retentionMonths: options.retentionMonths,
+        windowDays: options.windowDays,
+        now,
+      });
+      if (retained.expiredRuns > 0 || retained.droppedPartitions.length > 0) {
+        options.logger.info(retained, 'retention removed expired runs and partitions');
+      }
+      await pruneSettledCommits(sql, options.windowDays, now);
     } catch (error) {
       options.logger.error({ err: error }, 'partition maintenance failed');
     }

@@ -52,6 +52,13 @@ export class ReportReader {
         : null;
   }
 
+  /** The report field the run's start is read from, for an error that names it. */
+  get startTimeField(): string {
+    return toCanonicalTime(this.report.stats?.startTime) !== null
+      ? 'stats.startTime'
+      : 'suites[].specs[].tests[].results[].startTime';
+  }
+
   /** The results of the next file suites: at least `size` of them, fewer only at the end. */
   take(size: number): NormalizedResult[] {
     const { results } = this.walker;

@@ -10,6 +10,8 @@ import { findProject } from '../db/queries/projects.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
 import { InvalidReportError } from '../report/invalid-report-error.ts';
 import { ReportReader } from '../report/report-reader.ts';
+import { ProjectGone } from '../upload/project-lock.ts';
+import { StartTimeOutOfRange } from '../upload/start-time.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
 
@@ -22,13 +24,27 @@ const notAReport = (issues: InvalidReportError['issues']) =>
     zodIssues(issues),
   );
 
+/** The ingest errors that refuse the report (nothing was stored), as API errors. */
+function refusal(error: unknown): unknown {
+  if (error instanceof InvalidReportError) return notAReport(error.issues);
+  if (error instanceof StartTimeOutOfRange) {
+    return new ApiError(
+      'validation_failed',
+      `The run's start time is out of range: ${error.message}`,
+      [{ path: error.field, message: error.message }],
+    );
+  }
+  if (error instanceof ProjectGone) return new ApiError('not_found', 'The project was deleted');
+  return error;
+}
+
 /** SHA-256 hex of the report bytes: what identifies a re-upload of the same report. */
 async function digestHex(bytes: Uint8Array): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 
 reportRoutes.post('/', requireProjectToken(), async (c) => {
-  const { config, database } = c.get('deps');
+  const { config, database, now } = c.get('deps');
   const principal = c.get('principal');
   if (principal.kind !== 'project')
     throw new ApiError('forbidden', 'This endpoint needs a project token');
@@ -71,7 +87,8 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     contentHash: await contentHash,
     idempotencyKey,
     testIdCache: database.testIds,
-    now: c.get('deps').now(),
+    now: now(),
+    retentionMonths: config.RETENTION_MONTHS,
     settings: {
       windowDays: config.FLAKE_WINDOW_DAYS,
       threshold: config.FLAKE_THRESHOLD,
@@ -79,7 +96,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
       massFailureRatio: config.MASS_FAILURE_RATIO,
     },
   }).catch((error: unknown) => {
-    throw error instanceof InvalidReportError ? notAReport(error.issues) : error;
+    throw refusal(error);
   });
   const { run, flakiness } = outcome;
   const dto = toRunDto(run, config.publicUrl);

@@ -1,5 +1,4 @@
 import type { Sql, TxSql } from '../db/client.ts';
-import { ensurePartitions, monthStart } from '../db/partitions.ts';
 import {
   deletePart,
   findDuplicatePart,
@@ -26,6 +25,8 @@ import { windowStartDay } from '../flakiness/model.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
 import type { ReportReader } from '../report/report-reader.ts';
 import type { NormalizedReport } from '../domain/report.ts';
+import { lockUploadProject } from './project-lock.ts';
+import { prepareRunStart } from './start-time.ts';
 import { storeResults, wholeReport } from './store-results.ts';
 import { splitParallelJob, type UploadMetadata } from './upload-metadata.ts';
 
@@ -47,6 +48,8 @@ export interface IngestInput {
   now: Date;
   /** Ids of the project's known tests, kept between uploads. */
   testIdCache?: TestIdCache;
+  /** RETENTION_MONTHS: a run must start after now − that many months (and before now + 1 day). */
+  retentionMonths: number;
 }
 
 export interface IngestOutcome {
@@ -109,6 +112,10 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     jobShard ??
     '';
   const startedAt = header.startedAt ? new Date(header.startedAt) : now;
+  await prepareRunStart(sql, startedAt, input.report.startTimeField, {
+    now,
+    retentionMonths: input.retentionMonths,
+  });
 
   let rememberIds = () => {};
   try {
@@ -118,9 +125,10 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       const plans = (mode: 'auto' | 'force_custom_plan') =>
         tx`select set_config('plan_cache_mode', ${mode}, true)`.execute();
       const customPlans = plans('force_custom_plan');
+      await lockUploadProject(tx, projectId);
       // Sent together; the server runs them in this order, which is the lock order of every
-      // upload: project window, then run. The duplicate check runs again under the locks: an
-      // identical upload may have committed meanwhile.
+      // upload: project (locked just before), project window, then run. The duplicate check runs
+      // again under the locks: an identical upload may have committed meanwhile.
       const [windowStart, run, duplicate] = await Promise.all([
         lockProjectWindow(tx, projectId, input.settings.windowDays, now),
         lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt),
@@ -158,7 +166,6 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
           report: header,
         }),
         refreshRunFromParts(tx, projectId, run.id, input.settings.massFailureRatio),
-        ensurePartitions(tx, [monthStart(startedAt)]),
       ]);
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
       // Except while tests are created: the foreign key check of each new test row runs a cached

@@ -1,4 +1,4 @@
-import type { Sql } from '../client.ts';
+import type { Sql, TxSql } from '../client.ts';
 
 export interface ProjectRow {
   id: string;
@@ -48,9 +48,25 @@ export async function listProjectsWithCounts(sql: Sql): Promise<ProjectWithCount
     order by p.name, p.id`;
 }
 
-/** Deletes the project and all its data: most tables cascade from it, the rest are cleared here. */
+/**
+ * Holds the project against deletion until the transaction ends: every write of project data
+ * (uploads, retention) takes it first. `for key share` lets those writers run side by side and
+ * conflicts only with the `for update` of `deleteProject`. False when the project is gone.
+ */
+export async function lockProjectForWrite(tx: TxSql, projectId: string): Promise<boolean> {
+  const rows = await tx`select 1 from projects where id = ${projectId} for key share`;
+  return rows.length > 0;
+}
+
+/**
+ * Deletes the project and all its data: most tables cascade from it, the rest are cleared here.
+ * It first waits for the writes in flight (see lockProjectForWrite), and a write that starts after
+ * it finds the project gone, so nothing is left behind.
+ */
 export async function deleteProject(sql: Sql, projectId: string): Promise<boolean> {
   return sql.begin(async (tx) => {
+    const locked = await tx`select 1 from projects where id = ${projectId} for update`;
+    if (locked.length === 0) return false;
     // test_results and the per-test aggregates carry no foreign keys (a key check per row would cost
     // as much as the write): their rows are removed explicitly, each through an index.
     await tx`
