@@ -24,7 +24,6 @@ async function main(): Promise<void> {
   const stopMaintenance = startPartitionMaintenance(database.sql, {
     aheadMonths: config.PARTITIONS_AHEAD_MONTHS,
     retentionMonths: config.RETENTION_MONTHS,
-    windowDays: config.FLAKE_WINDOW_DAYS,
     logger,
   });
 

@@ -3,6 +3,9 @@ import { combineCounters, counterColumns, flakeRateSql } from './counter-sql.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The longest window (`days`) a read may ask for. */
+export const MAX_WINDOW_DAYS = 365;
+
 /** First day (UTC, YYYY-MM-DD) of a `days`-day window ending today. */
 export function windowStartDay(days: number, now = new Date()): string {
   return new Date(now.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);

@@ -4,6 +4,7 @@ import {
   dropExpiredPartitions,
   pruneSettledCommits,
 } from '../db/partitions.ts';
+import { MAX_WINDOW_DAYS } from '../flakiness/window.ts';
 import type { Logger } from '../logger.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -14,14 +15,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export function startPartitionMaintenance(
   sql: Sql,
-  options: { aheadMonths: number; retentionMonths: number; windowDays: number; logger: Logger },
+  options: { aheadMonths: number; retentionMonths: number; logger: Logger },
 ): () => void {
   const run = async () => {
     try {
       await createPartitionsAhead(sql, options.aheadMonths);
       const dropped = await dropExpiredPartitions(sql, options.retentionMonths);
       if (dropped.length > 0) options.logger.info({ dropped }, 'retention dropped partitions');
-      await pruneSettledCommits(sql, options.windowDays);
+      await pruneSettledCommits(sql, MAX_WINDOW_DAYS);
     } catch (error) {
       options.logger.error({ err: error }, 'partition maintenance failed');
     }

@@ -8,6 +8,7 @@ import { validate } from '../http/validate.ts';
 import { ApiError, zodIssues } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
+import { RunMetadataConflict } from '../upload/run-metadata-merge.ts';
 import { InvalidReportError, ReportReader } from '../report/report-reader.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
@@ -77,7 +78,15 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
       massFailureRatio: config.MASS_FAILURE_RATIO,
     },
   }).catch((error: unknown) => {
-    throw error instanceof InvalidReportError ? notAReport(error.issues) : error;
+    if (error instanceof InvalidReportError) throw notAReport(error.issues);
+    if (error instanceof RunMetadataConflict) {
+      throw new ApiError(
+        'conflict',
+        `A run has one branch and one commit: ${error.message}`,
+        error.mismatches,
+      );
+    }
+    throw error;
   });
   const { run, flakiness } = outcome;
   const dto = toRunDto(run, config.publicUrl);
