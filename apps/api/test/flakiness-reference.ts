@@ -126,17 +126,21 @@ export class Ledger {
     return meta.pipeline ? `${meta.pipeline}|${meta.job ?? ''}` : `upload-${this.seen.size}`;
   }
 
-  /** What `meta` contradicts in the run it names: such an upload is refused (409), nothing stored. */
-  conflicts(meta: UploadMeta): { field: 'branch' | 'commit'; run: string; part: string }[] {
+  /**
+   * What `meta` contradicts in the run it names, the run's values and the part's: such an upload
+   * is refused (409), nothing stored. Empty when it contradicts nothing.
+   */
+  conflicts(meta: UploadMeta): { run: Partial<UploadMeta>; part: Partial<UploadMeta> } | null {
     const run = this.runs.get(this.runKey(meta));
-    if (!run) return [];
-    return (['branch', 'commit'] as const).flatMap((field) => {
-      const said = meta[field];
-      const known = run[field];
-      return said !== undefined && known !== null && said !== known
-        ? [{ field, run: known, part: said }]
-        : [];
+    const differing = (['branch', 'commit'] as const).filter((field) => {
+      const known = run?.[field] ?? null;
+      return meta[field] !== undefined && known !== null && meta[field] !== known;
     });
+    if (!run || differing.length === 0) return null;
+    return {
+      run: Object.fromEntries(differing.map((f) => [f, run[f]])),
+      part: Object.fromEntries(differing.map((f) => [f, meta[f]])),
+    };
   }
 
   /**

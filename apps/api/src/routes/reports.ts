@@ -80,11 +80,10 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
   }).catch((error: unknown) => {
     if (error instanceof InvalidReportError) throw notAReport(error.issues);
     if (error instanceof RunMetadataConflict) {
-      throw new ApiError(
-        'conflict',
-        `A run has one branch and one commit: ${error.message}`,
-        error.mismatches,
-      );
+      throw new ApiError('conflict', `A run has one branch and one commit: ${error.message}`, {
+        run: error.run,
+        part: error.part,
+      });
     }
     throw error;
   });

@@ -9,18 +9,21 @@ import type { PartScope } from '../flakiness/counter-sql.ts';
  * and commit. A part may fill in a value the run lacked, never contradict one.
  */
 
-export interface MetadataMismatch {
-  field: 'branch' | 'commit';
-  run: string;
-  part: string;
-}
+type Fields = Partial<Record<'branch' | 'commit', string>>;
 
 /** A part whose branch or commit differs from its run's; answered 409, nothing stored. */
 export class RunMetadataConflict extends Error {
-  constructor(readonly mismatches: readonly MetadataMismatch[]) {
+  constructor(
+    /** The differing values: the run's, and the part's. */
+    readonly run: Fields,
+    readonly part: Fields,
+  ) {
     super(
-      mismatches
-        .map((m) => `the run's ${m.field} is "${m.run}", this part's is "${m.part}"`)
+      Object.keys(run)
+        .map(
+          (f) =>
+            `the run's ${f} is "${run[f as keyof Fields]}", this part's is "${part[f as keyof Fields]}"`,
+        )
         .join('; '),
     );
   }
@@ -31,15 +34,17 @@ export function refuseConflictingMetadata(
   run: LockedRun,
   part: { branch?: string | undefined; commit?: string | undefined },
 ): void {
-  const mismatches: MetadataMismatch[] = [];
+  const known: Fields = {};
+  const said: Fields = {};
   for (const field of ['branch', 'commit'] as const) {
-    const said = part[field];
+    const value = part[field];
     const earlier = field === 'branch' ? run.earlierBranch : run.earlierCommit;
-    if (said !== undefined && earlier !== null && said !== earlier) {
-      mismatches.push({ field, run: earlier, part: said });
+    if (value !== undefined && earlier !== null && value !== earlier) {
+      known[field] = earlier;
+      said[field] = value;
     }
   }
-  if (mismatches.length > 0) throw new RunMetadataConflict(mismatches);
+  if (Object.keys(known).length > 0) throw new RunMetadataConflict(known, said);
 }
 
 /**
