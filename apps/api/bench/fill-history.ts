@@ -1,11 +1,11 @@
 import type { Sql } from '../src/db/client.ts';
 import { ensurePartitions, monthStart } from '../src/db/partitions.ts';
-import { windowStartDay } from '../src/flakiness/model.ts';
+import { windowStartDay } from '../src/domain/window.ts';
 
 /**
  * Fills a project with `tests × runs` results spread over `days` days, straight in SQL (uploading
  * ten million results one report at a time would take hours), together with the aggregates an
- * ingest of the same runs maintains: daily per test and per project, the window's failed commit pairs,
+ * ingest of the same runs maintains: daily per test and per project, the failed commit pairs,
  * test_stats window counters and flaky states. Outcomes follow syntheticOutcome() of
  * synthetic-report.ts, and test identities match the synthetic reports', so later uploads of
  * synthetic reports land on these tests.
@@ -92,17 +92,21 @@ export async function fillHistory(
       sum(skipped_runs), 0, sum(duration_ms), sum(wasted_ms)
     from test_daily_stats where project_id = ${projectId} group by day, branch`;
   const windowStart = windowStartDay(options.windowDays, new Date());
-  // Only (test, commit) pairs that failed have a row (flakiness/commit-flakes.ts), for the window
-  // only (older ones that never flaked are pruned daily).
+  // Only (test, commit) pairs that failed have rows (flakiness/commit-flakes.ts), one per branch;
+  // those that never passed are pruned once older than the longest window, longer than this history.
   await sql`
-    insert into test_commit_stats (project_id, test_id, commit, passes, fails, last_day)
-    select ${projectId}, tr.test_id, r.commit,
-      count(*) filter (where outcome in ('expected', 'flaky')), count(*) filter (where outcome = 'unexpected'),
-      max((tr.created_at at time zone 'UTC')::date)
-    from test_results tr join runs r on r.id = tr.run_id
-    where tr.project_id = ${projectId} and tr.created_at >= ${windowStart}::timestamptz and outcome <> 'skipped'
-    group by tr.test_id, r.commit
-    having count(*) filter (where outcome = 'unexpected') > 0`;
+    with pairs as (
+      select tr.test_id, r.commit, coalesce(r.branch, '') as branch,
+        max((tr.created_at at time zone 'UTC')::date) filter (where outcome in ('expected', 'flaky')) as last_pass_day,
+        max((tr.created_at at time zone 'UTC')::date) filter (where outcome = 'unexpected') as last_fail_day
+      from test_results tr join runs r on r.id = tr.run_id
+      where tr.project_id = ${projectId} and r.commit is not null and outcome <> 'skipped'
+      group by tr.test_id, r.commit, 3
+    )
+    insert into test_commit_stats (project_id, commit, test_id, branch, last_pass_day, last_fail_day)
+    select ${projectId}, commit, test_id, branch, last_pass_day, last_fail_day from pairs p
+    where exists (select 1 from pairs f where f.test_id = p.test_id and f.commit = p.commit
+      and f.last_fail_day is not null)`;
   await sql`
     insert into test_stats (test_id, project_id, status, first_detected_at, last_flaky_at, last_seen_at,
       runs, expected_runs, flaky_runs, failed_runs, skipped_runs, commit_flakes, duration_ms, wasted_ms, flake_rate,

@@ -30,10 +30,10 @@ async function main(): Promise<void> {
     logger,
     now,
   });
-
   const stopWindows = startWindowMaintenance(database.sql, {
     windowDays: config.FLAKE_WINDOW_DAYS,
     logger,
+    now,
   });
 
   const app = createApp({

@@ -5,7 +5,14 @@
  * nothing from src/.
  */
 
-import { dayOf, resultsOf, startDay, type RawReport, type RefResult } from './flakiness-reports.ts';
+import {
+  dayOf,
+  daysFrom,
+  resultsOf,
+  startDay,
+  type RawReport,
+  type RefResult,
+} from './flakiness-reports.ts';
 
 export * from './flakiness-reports.ts';
 
@@ -116,23 +123,48 @@ export class Ledger {
     };
   }
 
-  /** Records an upload of `body` (the exact JSON sent) and says what the answer should hold. */
+  private runKey(meta: UploadMeta): string {
+    return meta.pipeline ? `${meta.pipeline}|${meta.job ?? ''}` : `upload-${this.seen.size}`;
+  }
+
+  /**
+   * What `meta` contradicts in the run it names, the run's values and the part's: such an upload
+   * is refused (409), nothing stored. Empty when it contradicts nothing.
+   */
+  conflicts(meta: UploadMeta): { run: Partial<UploadMeta>; part: Partial<UploadMeta> } | null {
+    const run = this.runs.get(this.runKey(meta));
+    const differing = (['branch', 'commit'] as const).filter((field) => {
+      const known = run?.[field] ?? null;
+      return meta[field] !== undefined && known !== null && meta[field] !== known;
+    });
+    if (!run || differing.length === 0) return null;
+    return {
+      run: Object.fromEntries(differing.map((f) => [f, run[f]])),
+      part: Object.fromEntries(differing.map((f) => [f, meta[f]])),
+    };
+  }
+
+  /**
+   * Records an upload of `body` (the exact JSON sent) and says what the answer should hold. A part
+   * that brings a branch or commit its run lacked gives it to the whole run: every part counts as
+   * if it had carried it.
+   */
   add(body: string, meta: UploadMeta) {
     const before = this.states();
     const known = this.seen.get(body);
     if (known !== undefined)
       return { duplicate: true, ...this.runFacts(known, before), newlyDetected: [] };
     const report = JSON.parse(body) as RawReport;
-    const runKey = meta.pipeline
-      ? `${meta.pipeline}|${meta.job ?? ''}`
-      : `upload-${this.seen.size}`;
+    const runKey = this.runKey(meta);
     const run = this.runs.get(runKey) ?? {
       key: runKey,
       order: this.runs.size,
-      branch: meta.branch ?? null,
-      commit: meta.commit ?? null,
+      branch: null,
+      commit: null,
       parts: new Map<string, Part>(),
     };
+    run.branch ??= meta.branch ?? null;
+    run.commit ??= meta.commit ?? null;
     this.runs.set(runKey, run);
     const { shard } = report.config;
     const startedAt = new Date(report.stats.startTime);
@@ -195,23 +227,23 @@ export class Ledger {
   }
 
   /**
-   * Replays the counted parts in upload order: where each (test, commit) became a flake (the day
-   * and branch of the part that made it one), and the flaky state machine of every test, fed with
-   * the default window's counts after each part.
+   * Replays the counted parts in upload order: the flaky state machine of every test, fed with the
+   * default window's counts after each part. A part makes a commit flake (a flaky event) when it
+   * gives a (test, commit) pair both a passing and an unexpected result inside the window.
    */
   replay() {
     const start = startDay(this.config.windowDays);
     const counts = new Map<string, Counts>();
     const states = new Map<string, TestState>();
     const commits = new Map<string, { pass: boolean; fail: boolean }>();
-    const flakes: { key: string; day: string; branch: string }[] = [];
     for (const part of this.parts(true)) {
       const inWindow = part.day >= start;
       const madeFlake = new Set<string>();
       for (const r of part.results) {
         const c = counts.get(r.key) ?? zero();
         counts.set(r.key, c);
-        if (inWindow) tally(c, r);
+        if (!inWindow) continue;
+        tally(c, r);
         if (r.outcome === 'skipped' || part.run.commit === null) continue;
         const id = JSON.stringify([r.key, part.run.commit]);
         const commit = commits.get(id) ?? { pass: false, fail: false };
@@ -220,8 +252,7 @@ export class Ledger {
         commit[r.outcome === 'unexpected' ? 'fail' : 'pass'] = true;
         if (was || !commit.fail || !commit.pass) continue;
         madeFlake.add(r.key);
-        flakes.push({ key: r.key, day: part.day, branch: part.run.branch ?? '' });
-        if (inWindow) c.commitFlakes += 1;
+        c.commitFlakes += 1;
       }
       for (const r of part.results) {
         if (r.outcome === 'skipped') continue;
@@ -252,7 +283,7 @@ export class Ledger {
         }
       }
     }
-    return { states, flakes };
+    return { states };
   }
 
   /** The states as of today: an active test whose last flaky event is no longer inside the
@@ -271,20 +302,60 @@ export class Ledger {
     return states;
   }
 
-  private inWindow(w: Window, day: string, branch: string | null): boolean {
-    return day >= startDay(w.days) && (w.branch === undefined || (branch ?? '') === w.branch);
+  /** The counted parts of a scope: one branch (or all), from day `since` on (by run start). */
+  private scoped(since: string, branch: string | undefined): Part[] {
+    return this.parts(true).filter(
+      (p) => p.day >= since && (branch === undefined || (p.run.branch ?? '') === branch),
+    );
   }
 
-  /** Counters over the window, per test (`by: 'test'`) or per day (`by: 'day'`). */
+  /**
+   * Commit flakes of each test in the scope, by the letter of DESIGN.md §4: the scope's results,
+   * then the commits on which the test has both a passing and an unexpected one among them.
+   */
+  commitFlakes(since: string, branch: string | undefined): Map<string, number> {
+    const seen = new Map<string, { pass: Set<string>; fail: Set<string> }>();
+    for (const part of this.scoped(since, branch)) {
+      const commit = part.run.commit;
+      if (commit === null) continue;
+      for (const r of part.results) {
+        if (r.outcome === 'skipped') continue;
+        const test = seen.get(r.key) ?? { pass: new Set<string>(), fail: new Set<string>() };
+        seen.set(r.key, test);
+        test[r.outcome === 'unexpected' ? 'fail' : 'pass'].add(commit);
+      }
+    }
+    const out = new Map<string, number>();
+    for (const [key, { pass, fail }] of seen) {
+      const both = [...pass].filter((commit) => fail.has(commit)).length;
+      if (both > 0) out.set(key, both);
+    }
+    return out;
+  }
+
+  /**
+   * Counters over the window, per test (`by: 'test'`) or per day (`by: 'day'`). A day's commit
+   * flakes are those of the window starting that day less those of the window starting the next:
+   * the pairs whose two results both lie in the first, not both in the second.
+   */
   counts(w: Window, by: 'test' | 'day' = 'test'): Map<string, Counts> {
     const out = new Map<string, Counts>();
     const get = (id: string) => out.get(id) ?? (out.set(id, zero()).get(id) as Counts);
-    for (const part of this.parts(true)) {
-      if (!this.inWindow(w, part.day, part.run.branch)) continue;
+    const since = startDay(w.days);
+    for (const part of this.scoped(since, w.branch)) {
       for (const r of part.results) tally(get(by === 'test' ? r.key : part.day), r);
     }
-    for (const f of this.replay().flakes) {
-      if (this.inWindow(w, f.day, f.branch)) get(by === 'test' ? f.key : f.day).commitFlakes += 1;
+    if (by === 'test') {
+      for (const [key, n] of this.commitFlakes(since, w.branch)) get(key).commitFlakes += n;
+      return out;
+    }
+    const total = (day: string) =>
+      [...this.commitFlakes(day, w.branch).values()].reduce((a, b) => a + b, 0);
+    const days = daysFrom(since);
+    const totals = days.map(total);
+    for (const [i, day] of days.entries()) {
+      const n = (totals[i] as number) - (totals[i + 1] ?? 0);
+      if (n !== 0) get(day).commitFlakes += n;
     }
     return out;
   }

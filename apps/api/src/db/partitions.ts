@@ -72,19 +72,19 @@ export async function dropPartitionsBefore(sql: Sql, cutoff: string): Promise<st
 }
 
 /**
- * Commits seen only passing (or only failing) for a test stop mattering once they are older than
- * the window: a commit flake needs both results, and CI re-runs a commit within days.
+ * A (test, commit) pair seen only failing stops mattering once its latest failure is older than
+ * the first day of the longest window a read can ask for (`cutoff`): a pass arriving later would count its
+ * flake on the failure's day, outside every window. A pair with a pass and a failure is kept: its
+ * flake moves if one of them is taken out.
  */
-export async function pruneSettledCommits(
-  sql: Sql,
-  windowDays: number,
-  now = new Date(),
-): Promise<number> {
-  const cutoff = new Date(now.getTime() - windowDays * 24 * 60 * 60 * 1000)
-    .toISOString()
-    .slice(0, 10);
+export async function pruneSettledCommits(sql: Sql, cutoff: string): Promise<number> {
   const deleted = await sql`
-    delete from test_commit_stats
-    where not (passes > 0 and fails > 0) and last_day < ${cutoff}::date`;
+    delete from test_commit_stats s
+    using (
+      select project_id, commit, test_id from test_commit_stats
+      group by project_id, commit, test_id
+      having max(last_pass_day) is null and max(last_fail_day) < ${cutoff}::date
+    ) settled
+    where s.project_id = settled.project_id and s.commit = settled.commit and s.test_id = settled.test_id`;
   return deleted.count;
 }

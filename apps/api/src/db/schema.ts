@@ -198,8 +198,9 @@ export const testResults = pgTable(
  * The per-test tables carry no foreign keys: they are derived data written 10,000 rows at a time,
  * where each key check costs as much as the write itself; deleting a project removes them.
  * Counts follow the model: `runs` = non-skipped results of runs not excluded by the mass-failure
- * guard; `flaky_runs` = outcome flaky; `failed_runs` = outcome unexpected; `commit_flakes` = commits
- * that became flaky (a passing and an unexpected result) on that day.
+ * guard; `flaky_runs` = outcome flaky; `failed_runs` = outcome unexpected; `commit_flakes` = commit
+ * flakes of all branches counted on that day (flakiness/commit-flake-days.ts: the earlier of the
+ * pair's latest pass and latest failure), so the days from S on sum to the window from S.
  */
 const statCounters = () => ({
   runs: integer('runs').notNull().default(0),
@@ -213,6 +214,11 @@ const statCounters = () => ({
   wastedMs: bigint('wasted_ms', { mode: 'number' }).notNull().default(0),
 });
 
+/** Commit flakes of the row's branch alone, counted like commit_flakes: read under a branch filter. */
+const branchCommitFlakes = () => ({
+  branchCommitFlakes: integer('branch_commit_flakes').notNull().default(0),
+});
+
 /** Per test, per day (UTC, of the run's start), per branch ('' when none). */
 export const testDailyStats = pgTable(
   'test_daily_stats',
@@ -222,6 +228,7 @@ export const testDailyStats = pgTable(
     day: date('day').notNull(),
     branch: text('branch').notNull().default(''),
     ...statCounters(),
+    ...branchCommitFlakes(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.testId, t.day, t.branch] })],
 );
@@ -234,32 +241,27 @@ export const projectDailyStats = pgTable(
     day: date('day').notNull(),
     branch: text('branch').notNull().default(''),
     ...statCounters(),
+    ...branchCommitFlakes(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.day, t.branch] })],
 );
 
 /**
- * Per failed test per commit: whether one commit saw the test both pass and fail. Only pairs with
- * a failure have a row (see flakiness/commit-flakes.ts); keyed by commit first, so a commit's
- * pairs are one index range.
+ * Per failed test per commit per branch ('' when none): the days of the pair's latest counted pass
+ * and failure on that branch, where its commit flakes are counted from (flakiness/commit-flakes.ts).
+ * Only pairs with a failure have rows; keyed by commit first, so a commit's pairs are one index range.
  */
 export const testCommitStats = pgTable(
   'test_commit_stats',
   {
     projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
-    testId: bigint('test_id', { mode: 'bigint' }).notNull(),
     commit: text('commit').notNull(),
-    passes: integer('passes').notNull().default(0),
-    fails: integer('fails').notNull().default(0),
-    /** Day (and branch) on which the commit last came to have both; counted in commit_flakes
-     *  there. Kept when it stops having both (a removed shard), so the flake is taken back there. */
-    flakedDay: date('flaked_day'),
-    flakedBranch: text('flaked_branch'),
-    /** Last day a result arrived for this commit: rows that are not a flake are pruned once it
-     *  leaves the window (a commit is re-run within days). */
-    lastDay: date('last_day').notNull(),
+    testId: bigint('test_id', { mode: 'bigint' }).notNull(),
+    branch: text('branch').notNull(),
+    lastPassDay: date('last_pass_day'),
+    lastFailDay: date('last_fail_day'),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.commit, t.testId] })],
+  (t) => [primaryKey({ columns: [t.projectId, t.commit, t.testId, t.branch] })],
 );
 
 /**

@@ -9,8 +9,8 @@ export interface PartScope {
   createdAt: Date;
   branch: string | null;
   commit: string | null;
-  /** Parts of the commit whose results are stored but not counted (yet): the part being added,
-   *  and the parts of a run rejoining the statistics that are not re-added yet. */
+  /** Parts of the commit whose stored results are not read as counted: always the part being
+   *  added or taken out, and the parts of a run rejoining the statistics not re-added yet. */
   uncountedPartIds: readonly string[];
 }
 

@@ -2,7 +2,7 @@ import type { TxSql } from '../db/client.ts';
 import { numberArray } from '../db/array-literal.ts';
 import { handled } from '../db/pipelining.ts';
 import type { Outcome } from '../domain/report.ts';
-import { applyCommitCounters, applyCommitFlakes, type CommitFlakeChange } from './commit-flakes.ts';
+import { applyCommitCounters, applyCommitFlakes } from './commit-flakes.ts';
 import { combineCounters, deltaColumns, flakeRateSql, type PartScope } from './counter-sql.ts';
 
 /** What one stored result contributes to the counters. */
@@ -59,8 +59,8 @@ function testDeltas(results: readonly CountedResult[], sign: 1 | -1): TestDelta[
  * Adds (sign 1) or subtracts (sign −1) a part's results to every flakiness counter: per test per
  * day per branch, per project per day per branch, test_stats' window counters (when the day is
  * inside the project's current window), and the commit's failed pairs (commit-flakes.ts). Cost is
- * proportional to the part, never to history. Returns the commit flakes that appeared or
- * disappeared.
+ * proportional to the part (and, for its failed pairs, to the commit's results), never to
+ * history. Returns the tests whose commit became a flake of the current window.
  */
 export async function applyPartCounters(
   tx: TxSql,
@@ -68,7 +68,7 @@ export async function applyPartCounters(
   results: readonly CountedResult[],
   sign: 1 | -1,
   windowStart: string,
-): Promise<CommitFlakeChange[]> {
+): Promise<string[]> {
   if (results.length === 0) return [];
   const branch = scope.branch ?? '';
   const day = scope.createdAt.toISOString().slice(0, 10);
@@ -87,16 +87,17 @@ export async function applyPartCounters(
         })),
         day,
         branch,
+        windowStart,
       )
-    : { changes: [], written: null };
+    : { changes: [], flaked: [], written: null };
   const applied = handled(applyTestDeltas(tx, scope, deltas, day, branch, day >= windowStart));
-  const { changes, written } = await pairs;
+  const { changes, flaked, written } = await pairs;
   await Promise.all([
     written,
     changes.length > 0 ? applyCommitFlakes(tx, scope.projectId, changes, windowStart) : null,
     applied,
   ]);
-  return changes;
+  return flaked;
 }
 
 /** The part's per-test deltas into the daily aggregates and, when its day is in the window, test_stats. */

@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
-import {
-  daysFrom,
-  rate,
-  startDay,
-  wilson,
-  zero,
-  type Window,
-} from '../../test/flakiness-reference.ts';
+import { startDay, type Window } from '../../test/flakiness-reference.ts';
 import {
   byId,
   query,
   sameDay,
   uploadHistory,
+  withoutExpectedRuns,
   type Sort,
   type TrackedProject,
 } from '../../test/flakiness-scenario.ts';
@@ -189,53 +183,13 @@ describe('GET /projects/:project/flaky-tests', () => {
 });
 
 describe('GET /projects/:project/stats', () => {
-  function expectedStats(w: Window) {
-    const perTest = [...p.ledger.counts(w).values()];
-    const perDay = p.ledger.counts(w, 'day');
-    const states = [...p.ledger.states().values()];
-    const sum = zero();
-    for (const c of perDay.values()) {
-      for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += c[k];
-    }
-    const { expectedRuns: _, ...totals } = sum;
-    const interval = wilson(
-      Math.min(totals.runs, totals.flakyRuns + totals.commitFlakes),
-      totals.runs,
-    );
-    const weekAgo = Date.now() - 7 * 86_400_000;
-    return {
-      projectId: p.project.id,
-      days: w.days,
-      branch: w.branch ?? null,
-      totalTests: perTest.filter((c) => c.runs + c.skippedRuns > 0).length,
-      activeFlaky: states.filter((s) => s.status === 'active').length,
-      fixedThisWeek: states.filter(
-        (s) => s.status === 'resolved' && s.resolvedAt!.getTime() >= weekAgo,
-      ).length,
-      ...totals,
-      flakeRate: rate(totals),
-      flakeRateLow: expect.closeTo(interval.low, 12),
-      flakeRateHigh: expect.closeTo(interval.high, 12),
-      trend: daysFrom(startDay(w.days)).map((day) => {
-        const { durationMs: _d, expectedRuns: _e, ...c } = perDay.get(day) ?? zero();
-        return { day, ...c, flakeRate: rate(c) };
-      }),
-    };
-  }
-
-  // Not part of the contract (DESIGN.md §5), so not compared where the API adds it.
-  type Stats = { trend: Record<string, unknown>[] } & Record<string, unknown>;
-  function withoutExpectedRuns({ expectedRuns: _, trend, ...stats }: Stats) {
-    return { ...stats, trend: trend.map(({ expectedRuns: _e, ...day }) => day) };
-  }
-
   it('sums the statistics and the daily trend over each window', async () => {
     for (const w of windows) {
       const { stats, expected } = await sameDay(async () => ({
         stats: withoutExpectedRuns(
           await p.get(`/api/v1/projects/${p.project.slug}/stats?${query(w)}`),
         ),
-        expected: expectedStats(w),
+        expected: p.expectedStats(w),
       }));
       expect(stats, JSON.stringify(w)).toEqual(expected);
     }

@@ -13,10 +13,10 @@ import {
   type FlakyWindow,
   ageFlakyState,
   agedOutAt,
-  windowStartDay,
   type ModelConfig,
   type WindowCounts,
 } from './model.ts';
+import { windowStartDay } from '../domain/window.ts';
 import { escapeRegExp, grepInvertPattern } from './quarantine.ts';
 
 /** The flakiness model (DESIGN.md §4) on hand-made sequences of one test's results. */

@@ -1,4 +1,5 @@
 import type { Outcome } from '../domain/report.ts';
+import { DAY_MS, dayOf } from '../domain/window.ts';
 
 /**
  * The flakiness model of DESIGN.md §4, as pure functions. Over a window:
@@ -116,16 +117,6 @@ export interface FlakyWindow {
   startDay: string;
   /** Its length (FLAKE_WINDOW_DAYS). */
   days: number;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The UTC day of a time, YYYY-MM-DD: windows count whole days of run start time. */
-export const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
-
-/** First day (UTC, YYYY-MM-DD) of a `days`-day window ending on `now`'s day. */
-export function windowStartDay(days: number, now: Date): string {
-  return dayOf(new Date(now.getTime() - (days - 1) * DAY_MS));
 }
 
 /** When a flaky event on `at`'s day leaves a `days`-day window: midnight (UTC) `days` days later. */

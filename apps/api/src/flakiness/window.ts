@@ -1,7 +1,7 @@
 import type { Sql, TxSql } from '../db/client.ts';
 import { storeAgedOutStates } from '../db/queries/flaky-status.ts';
 import { combineCounters, counterColumns, flakeRateSql } from './counter-sql.ts';
-import { windowStartDay } from './model.ts';
+import { windowStartDay } from '../domain/window.ts';
 
 /**
  * Locks the project's window row for the rest of the transaction (uploads of one project apply

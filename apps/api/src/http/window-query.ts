@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { WindowSpec } from '../db/queries/flaky-tests.ts';
-import { windowStartDay } from '../flakiness/model.ts';
+import { MAX_WINDOW_DAYS, windowStartDay } from '../domain/window.ts';
 import { isWindowCurrent } from '../flakiness/window.ts';
 
 /** `days` (1–365, default FLAKE_WINDOW_DAYS) and `branch` (exact name), shared by the read endpoints. */
@@ -11,7 +11,7 @@ export const windowQueryShape = {
     .number({ error: 'must be a whole number of days' })
     .int('must be a whole number of days')
     .min(1, 'must be at least 1')
-    .max(365, 'must be at most 365')
+    .max(MAX_WINDOW_DAYS, `must be at most ${MAX_WINDOW_DAYS}`)
     .optional(),
   branch: z.string().max(255).optional(),
 };

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.ts';
 import { createPartitionsAhead, pruneSettledCommits } from '../db/partitions.ts';
+import { MAX_WINDOW_DAYS, windowStartDay } from '../domain/window.ts';
 import type { Logger } from '../logger.ts';
 import { applyRetention } from './retention.ts';
 
@@ -32,7 +33,7 @@ export function startPartitionMaintenance(
       if (retained.expiredRuns > 0 || retained.droppedPartitions.length > 0) {
         options.logger.info(retained, 'retention removed expired runs and partitions');
       }
-      await pruneSettledCommits(sql, options.windowDays, now);
+      await pruneSettledCommits(sql, windowStartDay(MAX_WINDOW_DAYS, now));
     } catch (error) {
       options.logger.error({ err: error }, 'partition maintenance failed');
     }

@@ -5,7 +5,7 @@ import { decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { windowQueryShape } from '../http/window-query.ts';
-import { windowStartDay } from '../flakiness/model.ts';
+import { windowStartDay } from '../domain/window.ts';
 import { listErrorGroups } from '../db/queries/error-groups.ts';
 import { readableProject } from './project-param.ts';
 

@@ -4,7 +4,7 @@ import { requireViewer } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { listQuarantinedTests } from '../db/queries/quarantine.ts';
-import { windowStartDay } from '../flakiness/model.ts';
+import { windowStartDay } from '../domain/window.ts';
 import { grepInvertPattern } from '../flakiness/quarantine.ts';
 import { readableProject } from './project-param.ts';
 

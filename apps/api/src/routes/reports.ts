@@ -11,6 +11,7 @@ import { ingestReport } from '../upload/ingest-report.ts';
 import { InvalidReportError } from '../report/invalid-report-error.ts';
 import { ReportReader } from '../report/report-reader.ts';
 import { ProjectGone } from '../upload/project-lock.ts';
+import { RunMetadataConflict } from '../upload/run-metadata-merge.ts';
 import { StartTimeOutOfRange } from '../upload/start-time.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
 import { toRunDto } from './dto.ts';
@@ -35,6 +36,12 @@ function refusal(error: unknown): unknown {
     );
   }
   if (error instanceof ProjectGone) return new ApiError('not_found', 'The project was deleted');
+  if (error instanceof RunMetadataConflict) {
+    return new ApiError('conflict', `A run has one branch and one commit: ${error.message}`, {
+      run: error.run,
+      part: error.part,
+    });
+  }
   return error;
 }
 

@@ -21,12 +21,13 @@ import { applyPartCounters } from '../flakiness/counters.ts';
 import type { PartScope } from '../flakiness/counter-sql.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
 import type { ModelConfig } from '../flakiness/model.ts';
-import { windowStartDay } from '../flakiness/model.ts';
+import { windowStartDay } from '../domain/window.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
 import type { ReportReader } from '../report/report-reader.ts';
 import type { NormalizedReport } from '../domain/report.ts';
 import { lockUploadProject } from './project-lock.ts';
 import { prepareRunStart } from './start-time.ts';
+import { refuseConflictingMetadata, recountFilledInParts } from './run-metadata-merge.ts';
 import { storeResults, wholeReport } from './store-results.ts';
 import { splitParallelJob, type UploadMetadata } from './upload-metadata.ts';
 
@@ -136,8 +137,10 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         customPlans,
       ]);
       if (duplicate) throw new DuplicateUpload(duplicate.runId);
+      refuseConflictingMetadata(run, input.meta);
+      await recountFilledInParts(tx, run, windowStart);
 
-      const scope = (createdAt: Date, uncountedPartIds: readonly string[] = []): PartScope => ({
+      const scope = (createdAt: Date, uncountedPartIds: readonly string[]): PartScope => ({
         projectId,
         createdAt,
         branch: run.branch,
@@ -150,7 +153,13 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         const stored = await listPartResults(tx, projectId, run.id, previous);
         for (const result of stored) replacedTestIds.add(result.testId);
         if (!run.excludedFromStats) {
-          await applyPartCounters(tx, scope(previous.startedAt), stored, -1, windowStart);
+          await applyPartCounters(
+            tx,
+            scope(previous.startedAt, [previous.id]),
+            stored,
+            -1,
+            windowStart,
+          );
         }
         await deletePart(tx, previous);
       }
@@ -198,7 +207,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         repeatIndex: r.repeatIndex,
       }));
       // Sent without waiting for the last rows: the counters read nothing they write.
-      const [, commitChanges] = await Promise.all([
+      const [, flakedCommits] = await Promise.all([
         stored.written,
         applyPartCounters(tx, scope(startedAt, [partId]), counted, 1, windowStart),
       ]);
@@ -206,9 +215,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         projectId,
         at: startedAt,
         results: counted,
-        commitFlakeTestIds: new Set(
-          commitChanges.filter((c) => c.change === 1).map((c) => c.testId),
-        ),
+        commitFlakeTestIds: new Set(flakedCommits),
         replacedTestIds,
         config: { ...input.settings, window: stateWindow },
       });
@@ -244,7 +251,7 @@ async function recountOtherParts(
   newPartId: string,
   excludedNow: boolean,
   windowStart: string,
-  scope: (createdAt: Date, uncountedPartIds?: readonly string[]) => PartScope,
+  scope: (createdAt: Date, uncountedPartIds: readonly string[]) => PartScope,
 ): Promise<void> {
   if (excludedNow === run.excludedFromStats) return;
   const others = await listOtherParts(tx, run.projectId, run.id, newPartId);

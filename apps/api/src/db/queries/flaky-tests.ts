@@ -114,7 +114,7 @@ export async function listFlakyTests(
         from test_stats s
         left join lateral (
           select sum(runs)::int as runs, sum(flaky_runs)::int as flaky_runs, sum(failed_runs)::int as failed_runs,
-            sum(commit_flakes)::int as commit_flakes, sum(wasted_ms)::bigint as wasted_ms,
+            sum(${commitFlakesColumn(sql, window)})::int as commit_flakes, sum(wasted_ms)::bigint as wasted_ms,
             sum(duration_ms)::bigint as duration_ms
           from test_daily_stats d
           where d.project_id = ${projectId} and d.test_id = s.test_id and d.day >= ${window.startDay}::date
@@ -147,6 +147,11 @@ export async function listFlakyTests(
     where true ${keyset}
     order by ${sortBy} ${direction}, c.test_id ${direction}
     limit ${query.limit + 1}`;
+}
+
+/** Commit flakes of the window's scope: one branch's own, or those of all branches together. */
+export function commitFlakesColumn(sql: Sql, window: WindowSpec) {
+  return sql.unsafe(window.branch !== undefined ? 'branch_commit_flakes' : 'commit_flakes');
 }
 
 export interface BranchOutcome {

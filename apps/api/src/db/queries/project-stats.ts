@@ -1,5 +1,5 @@
 import type { Sql } from '../client.ts';
-import type { WindowSpec } from './flaky-tests.ts';
+import { commitFlakesColumn, type WindowSpec } from './flaky-tests.ts';
 import { countResolvedSince, isActiveNow } from './flaky-status.ts';
 
 const weekBefore = (now: Date) => new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000);
@@ -25,7 +25,7 @@ export async function listDailyTrend(
   return sql<DailyTrendRow[]>`
     select day::text as day, sum(runs)::int as runs, sum(expected_runs)::int as "expectedRuns",
       sum(flaky_runs)::int as "flakyRuns", sum(failed_runs)::int as "failedRuns",
-      sum(skipped_runs)::int as "skippedRuns", sum(commit_flakes)::int as "commitFlakes",
+      sum(skipped_runs)::int as "skippedRuns", sum(${commitFlakesColumn(sql, window)})::int as "commitFlakes",
       sum(wasted_ms)::float8 as "wastedMs", sum(duration_ms)::float8 as "durationMs"
     from project_daily_stats
     where project_id = ${projectId} and day >= ${window.startDay}::date

@@ -81,6 +81,16 @@ export async function updatePartStatus(
   await tx`update run_parts set status = ${status} where project_id = ${projectId} and id = ${partId}`;
 }
 
+export async function listParts(
+  tx: TxSql,
+  projectId: string,
+  runId: string,
+): Promise<{ id: string; startedAt: Date }[]> {
+  return tx<{ id: string; startedAt: Date }[]>`
+    select id, started_at as "startedAt" from run_parts
+    where project_id = ${projectId} and run_id = ${runId}`;
+}
+
 export async function listOtherParts(
   tx: TxSql,
   projectId: string,

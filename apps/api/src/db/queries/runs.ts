@@ -43,7 +43,8 @@ const runColumns = (sql: Sql | TxSql) => sql`
 /**
  * The run named by (project, pipeline, job), created on first upload and locked for the rest of
  * the transaction, so the shards of one run are merged one at a time. Metadata sent later fills
- * gaps and never erases what an earlier shard said.
+ * gaps and never erases what an earlier shard said; the run's branch and commit before this upload
+ * are returned beside the new ones (the caller refuses a part that contradicts them).
  */
 export async function lockRunForUpload(
   tx: TxSql,
@@ -54,6 +55,12 @@ export async function lockRunForUpload(
   const values = runInsertValues(tx, projectId, meta, startedAt);
   const [row] = meta.pipeline
     ? await tx<LockedRun[]>`
+        -- Read in the statement's snapshot: the run as the previous upload left it (uploads of a
+        -- project hold its window lock, so no other one changes it meanwhile).
+        with earlier as (
+          select branch, commit from runs
+          where project_id = ${projectId} and pipeline = ${meta.pipeline} and job = ${meta.job}
+        )
         insert into runs ${values}
         on conflict (project_id, pipeline, job) where pipeline is not null do update set
           branch = coalesce(excluded.branch, runs.branch),
@@ -65,8 +72,12 @@ export async function lockRunForUpload(
           environment = coalesce(excluded.environment, runs.environment),
           run_name = coalesce(excluded.run_name, runs.run_name),
           updated_at = now()
-        returning ${lockedRunColumns(tx)}`
-    : await tx<LockedRun[]>`insert into runs ${values} returning ${lockedRunColumns(tx)}`;
+        returning ${lockedRunColumns(tx)}, exists (select 1 from earlier) as "existed",
+          (select branch from earlier) as "earlierBranch", (select commit from earlier) as "earlierCommit"`
+    : await tx<LockedRun[]>`
+        insert into runs ${values}
+        returning ${lockedRunColumns(tx)}, false as "existed", null as "earlierBranch",
+          null as "earlierCommit"`;
   return row as LockedRun;
 }
 
@@ -77,6 +88,11 @@ export interface LockedRun {
   branch: string | null;
   commit: string | null;
   excludedFromStats: boolean;
+  /** false when this upload created the run. */
+  existed: boolean;
+  /** The run's branch and commit before this upload. */
+  earlierBranch: string | null;
+  earlierCommit: string | null;
 }
 
 const lockedRunColumns = (tx: TxSql) =>
