@@ -195,7 +195,7 @@ describe('paging where the sort key repeats', () => {
     const { project, token } = await createProject(t);
     const report = placeAt(loadReport('repeat-each') as RawReport, noon(1));
     // Two parts of one run and a second run, all starting at the same time.
-    const uploads = [
+    const uploads: Record<string, string>[] = [
       { pipeline: 'p1', shard: '1/2' },
       { pipeline: 'p1', shard: '2/2' },
       { pipeline: 'p2' },
