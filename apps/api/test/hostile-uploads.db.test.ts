@@ -76,7 +76,6 @@ async function send(path: string, init: RequestInit): Promise<Answer> {
     throw new Error(`no HTTP answer to ${init.method ?? 'GET'} ${path}: ${String(error)}`);
   }
   const text = await response.text();
-  const k = `${init.method ?? 'GET'} ${response.status}`;
   let body: unknown = text;
   try {
     body = JSON.parse(text);
