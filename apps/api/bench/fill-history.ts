@@ -1,6 +1,6 @@
 import type { Sql } from '../src/db/client.ts';
 import { ensurePartitions, monthStart } from '../src/db/partitions.ts';
-import { windowStartDay } from '../src/flakiness/window.ts';
+import { windowStartDay } from '../src/flakiness/model.ts';
 
 /**
  * Fills a project with `tests × runs` results spread over `days` days, straight in SQL (uploading
@@ -91,7 +91,7 @@ export async function fillHistory(
     select ${projectId}, day, branch, sum(runs), sum(expected_runs), sum(flaky_runs), sum(failed_runs),
       sum(skipped_runs), 0, sum(duration_ms), sum(wasted_ms)
     from test_daily_stats where project_id = ${projectId} group by day, branch`;
-  const windowStart = windowStartDay(options.windowDays);
+  const windowStart = windowStartDay(options.windowDays, new Date());
   // Only (test, commit) pairs that failed have a row (flakiness/commit-flakes.ts), for the window
   // only (older ones that never flaked are pruned daily).
   await sql`
@@ -127,11 +127,10 @@ export async function fillHistory(
     ) w on w.test_id = t.id
     where t.project_id = ${projectId}`;
   await sql`
-    insert into project_windows (project_id, window_days, start_day, active_flaky, tests_in_window)
-    select ${projectId}, ${options.windowDays}, ${windowStart}::date, count(*) filter (where status = 'active'),
+    insert into project_windows (project_id, window_days, start_day, tests_in_window)
+    select ${projectId}, ${options.windowDays}, ${windowStart}::date,
       count(*) filter (where runs + skipped_runs > 0)
     from test_stats where project_id = ${projectId}
-    on conflict (project_id) do update set active_flaky = excluded.active_flaky,
-      tests_in_window = excluded.tests_in_window`;
+    on conflict (project_id) do update set tests_in_window = excluded.tests_in_window`;
   await sql`analyze`;
 }

@@ -7,6 +7,7 @@ import { embeddedDataDir, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPartitionsAhead } from './db/partitions.ts';
 import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
+import { startWindowMaintenance } from './jobs/window-maintenance.ts';
 import { createLogger } from './logger.ts';
 
 /** Starts things: config, database, HTTP listener, jobs, graceful shutdown. */
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
   const stopMaintenance = startPartitionMaintenance(database.sql, {
     aheadMonths: config.PARTITIONS_AHEAD_MONTHS,
     retentionMonths: config.RETENTION_MONTHS,
+    windowDays: config.FLAKE_WINDOW_DAYS,
+    logger,
+  });
+
+  const stopWindows = startWindowMaintenance(database.sql, {
     windowDays: config.FLAKE_WINDOW_DAYS,
     logger,
   });
@@ -66,6 +72,7 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ signal }, 'shutting down');
     stopMaintenance();
+    stopWindows();
     await new Promise<void>((done) => server.close(() => done()));
     await database.close();
     process.exit(0);

@@ -33,6 +33,7 @@ interface Part {
 }
 export interface TestState {
   status: 'active' | 'resolved' | null;
+  resolution: 'clean-runs' | 'aged-out' | null;
   firstDetectedAt: Date | null;
   lastFlakyAt: Date | null;
   resolvedAt: Date | null;
@@ -117,7 +118,7 @@ export class Ledger {
 
   /** Records an upload of `body` (the exact JSON sent) and says what the answer should hold. */
   add(body: string, meta: UploadMeta) {
-    const before = this.replay().states;
+    const before = this.states();
     const known = this.seen.get(body);
     if (known !== undefined)
       return { duplicate: true, ...this.runFacts(known, before), newlyDetected: [] };
@@ -146,7 +147,7 @@ export class Ledger {
       results,
     });
     this.seen.set(body, runKey);
-    const after = this.replay().states;
+    const after = this.states();
     const detected = [...after].filter(
       ([k, s]) => s.status === 'active' && before.get(k)?.status !== 'active',
     );
@@ -226,6 +227,7 @@ export class Ledger {
         if (r.outcome === 'skipped') continue;
         const s = states.get(r.key) ?? {
           status: null,
+          resolution: null,
           firstDetectedAt: null,
           lastFlakyAt: null,
           resolvedAt: null,
@@ -240,10 +242,12 @@ export class Ledger {
         const qualifies = c.flakyRuns + c.commitFlakes > 0 && rate(c) >= this.config.threshold;
         if (s.status !== 'active' && flakyEvent && qualifies) {
           s.status = 'active';
+          s.resolution = null;
           s.firstDetectedAt ??= part.startedAt;
           s.resolvedAt = null;
         } else if (s.status === 'active' && s.streak >= this.config.resolveAfterRuns) {
           s.status = 'resolved';
+          s.resolution = 'clean-runs';
           s.resolvedAt = part.startedAt;
         }
       }
@@ -251,8 +255,20 @@ export class Ledger {
     return { states, flakes };
   }
 
+  /** The states as of today: an active test whose last flaky event is no longer inside the
+   *  default window was resolved ("aged-out") at the midnight that event left it. */
   states(): Map<string, TestState> {
-    return this.replay().states;
+    const states = this.replay().states;
+    const start = startDay(this.config.windowDays);
+    for (const s of states.values()) {
+      if (s.status !== 'active' || !s.lastFlakyAt || dayOf(s.lastFlakyAt) >= start) continue;
+      s.status = 'resolved';
+      s.resolution = 'aged-out';
+      s.resolvedAt = new Date(
+        Date.parse(`${dayOf(s.lastFlakyAt)}T00:00:00Z`) + this.config.windowDays * 86_400_000,
+      );
+    }
+    return states;
   }
 
   private inWindow(w: Window, day: string, branch: string | null): boolean {
@@ -328,6 +344,7 @@ export class Ledger {
       flipRate: this.flipRate(key, w),
       wastedMs: c.wastedMs,
       status: s?.status ?? null,
+      resolution: s?.resolution ?? null,
       firstDetectedAt: iso(s?.firstDetectedAt),
       lastFlakyAt: iso(s?.lastFlakyAt),
       resolvedAt: iso(s?.resolvedAt),

@@ -271,13 +271,18 @@ export const testStats = pgTable(
   {
     testId: bigint('test_id', { mode: 'bigint' }).primaryKey(),
     projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
-    /** null: never flaky; 'active' or 'resolved'. */
+    /** null: never flaky; 'active' or 'resolved'. Reads age active tests to the moment of the
+     *  read (db/queries/flaky-status.ts); uploads and the window job store the same. */
     status: text('status', { enum: ['active', 'resolved'] }),
+    /** Why a resolved test was resolved. */
+    resolution: text('resolution', { enum: ['clean-runs', 'aged-out'] }),
     firstDetectedAt: timestamp('first_detected_at', { withTimezone: true }),
     lastFlakyAt: timestamp('last_flaky_at', { withTimezone: true }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
-    /** Consecutive non-flaky, non-failed results (skips leave it unchanged). */
+    /** Consecutive non-flaky, non-failed results in run start order (skips leave it unchanged). */
     cleanStreak: integer('clean_streak').notNull().default(0),
+    /** Start of the latest run counted in the streak: older results do not move it. */
+    streakAt: timestamp('streak_at', { withTimezone: true }),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
     ...statCounters(),
     /** (flaky_runs + commit_flakes) / runs over the window; 0 when runs = 0. */
@@ -319,7 +324,6 @@ export const projectWindows = pgTable('project_windows', {
   windowDays: integer('window_days').notNull(),
   /** First day counted in test_stats' counters. */
   startDay: date('start_day').notNull(),
-  activeFlaky: integer('active_flaky').notNull().default(0),
   /** Tests with at least one result (skips included) in the window. */
   testsInWindow: integer('tests_in_window').notNull().default(0),
 });

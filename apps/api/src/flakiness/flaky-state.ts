@@ -2,7 +2,7 @@ import { jsonParam, type TxSql } from '../db/client.ts';
 import { numberArray } from '../db/array-literal.ts';
 import { handled } from '../db/pipelining.ts';
 import type { Outcome } from '../domain/report.ts';
-import { nextFlakyState, type FlakyState, type ModelConfig } from './model.ts';
+import { nextFlakyState, type FlakyState, type FlakyWindow, type ModelConfig } from './model.ts';
 
 export interface StoredResult {
   testId: string;
@@ -35,7 +35,7 @@ export async function updateFlakyStates(
     commitFlakeTestIds: ReadonlySet<string>;
     /** Tests whose result replaces one of a re-uploaded shard: not a new run for their streak. */
     replacedTestIds?: ReadonlySet<string>;
-    config: ModelConfig;
+    config: ModelConfig & { window: FlakyWindow };
   },
 ): Promise<{ newlyDetected: string[]; written: Promise<unknown> | null }> {
   if (options.results.length === 0) return { newlyDetected: [], written: null };
@@ -46,14 +46,16 @@ export async function updateFlakyStates(
   // The project's active tests (a partial-index range, small next to a suite) rather than a
   // lookup of every test of the upload; those not in the upload are dropped below.
   const rows = await tx<StateRow[]>`
-    select test_id as "testId", status, first_detected_at as "firstDetectedAt",
+    select test_id as "testId", status, resolution, first_detected_at as "firstDetectedAt",
       last_flaky_at as "lastFlakyAt", resolved_at as "resolvedAt", clean_streak as "cleanStreak",
+      streak_at as "streakAt",
       runs, flaky_runs as "flakyRuns", failed_runs as "failedRuns", commit_flakes as "commitFlakes"
     from test_stats
     where project_id = ${options.projectId}
       and (status = 'active' or test_id = any(${numberArray([...withEvents])}::bigint[]))`;
   const byTest = new Map(rows.map((row) => [row.testId, row]));
-  // Repeats of one test (--repeat-each) move its state in order.
+  // Repeats of one test (--repeat-each) move its state in order. The upload aged the project's
+  // states to the window when it locked it (window.ts), so the rows read here are current.
   const ordered = options.results
     .filter((r) => byTest.has(r.testId))
     .sort((a, b) => Number(a.testId) - Number(b.testId) || a.repeatIndex - b.repeatIndex);
@@ -81,17 +83,13 @@ export async function updateFlakyStates(
   const updates = [...changed].map(([testId, s]) => ({
     test_id: testId,
     status: s.status,
+    resolution: s.resolution,
     first_detected_at: s.firstDetectedAt,
     last_flaky_at: s.lastFlakyAt,
     resolved_at: s.resolvedAt,
     clean_streak: s.cleanStreak,
+    streak_at: s.streakAt,
   }));
-  // Active tests now minus before: the project's active count moves by as much.
-  let activeDelta = 0;
-  for (const [testId, after] of changed) {
-    const before = byTest.get(testId) as StateRow;
-    activeDelta += Number(after.status === 'active') - Number(before.status === 'active');
-  }
   const written =
     updates.length === 0
       ? null
@@ -99,19 +97,16 @@ export async function updateFlakyStates(
           tx`
       with incoming as (
         select * from jsonb_to_recordset(${jsonParam(tx, updates)}) as u(
-          test_id bigint, status text, first_detected_at timestamptz, last_flaky_at timestamptz,
-          resolved_at timestamptz, clean_streak int)
-      ),
-      updated as (
-        update test_stats s set status = u.status, first_detected_at = u.first_detected_at,
-          last_flaky_at = u.last_flaky_at, resolved_at = u.resolved_at, clean_streak = u.clean_streak,
-          listed_runs = case when u.status is not null then s.runs end,
-          listed_last_seen_at = case when u.status is not null then s.last_seen_at end
-        from incoming u
-        where s.test_id = u.test_id and s.project_id = ${options.projectId}
+          test_id bigint, status text, resolution text, first_detected_at timestamptz,
+          last_flaky_at timestamptz, resolved_at timestamptz, clean_streak int, streak_at timestamptz)
       )
-      update project_windows set active_flaky = active_flaky + ${activeDelta}
-      where project_id = ${options.projectId} and ${activeDelta}::int <> 0`.execute(),
+      update test_stats s set status = u.status, resolution = u.resolution,
+        first_detected_at = u.first_detected_at, last_flaky_at = u.last_flaky_at,
+        resolved_at = u.resolved_at, clean_streak = u.clean_streak, streak_at = u.streak_at,
+        listed_runs = case when u.status is not null then s.runs end,
+        listed_last_seen_at = case when u.status is not null then s.last_seen_at end
+      from incoming u
+      where s.test_id = u.test_id and s.project_id = ${options.projectId}`.execute(),
         );
   return { newlyDetected: newlyDetected.sort((a, b) => Number(a) - Number(b)), written };
 }

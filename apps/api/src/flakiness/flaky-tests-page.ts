@@ -26,6 +26,8 @@ export interface FlakyTestItem {
   flipRate: number;
   wastedMs: number;
   status: 'active' | 'resolved' | null;
+  /** Why a resolved test was resolved: 'clean-runs' or 'aged-out'; null otherwise. */
+  resolution: 'clean-runs' | 'aged-out' | null;
   firstDetectedAt: string | null;
   lastFlakyAt: string | null;
   resolvedAt: string | null;
@@ -78,6 +80,7 @@ export function toFlakyTestItem(row: FlakyTestRow, flips: number): FlakyTestItem
     flipRate: flips,
     wastedMs: row.wastedMs,
     status: row.status,
+    resolution: row.resolution,
     firstDetectedAt: iso(row.firstDetectedAt),
     lastFlakyAt: iso(row.lastFlakyAt),
     resolvedAt: iso(row.resolvedAt),

@@ -10,6 +10,10 @@ import {
   nextFlakyState,
   wilsonInterval,
   type FlakyState,
+  type FlakyWindow,
+  ageFlakyState,
+  agedOutAt,
+  windowStartDay,
   type ModelConfig,
   type WindowCounts,
 } from './model.ts';
@@ -17,13 +21,21 @@ import { escapeRegExp, grepInvertPattern } from './quarantine.ts';
 
 /** The flakiness model (DESIGN.md §4) on hand-made sequences of one test's results. */
 
-const defaults: ModelConfig = { threshold: 0.05, resolveAfterRuns: 20 };
+/** Every step of these sequences lies inside the window. */
+const window: FlakyWindow = { startDay: '2025-12-01', days: 60 };
+const defaults: ModelConfig & { window: FlakyWindow } = {
+  threshold: 0.05,
+  resolveAfterRuns: 20,
+  window,
+};
 const initial: FlakyState = {
   status: null,
+  resolution: null,
   firstDetectedAt: null,
   lastFlakyAt: null,
   resolvedAt: null,
   cleanStreak: 0,
+  streakAt: null,
 };
 
 interface Step {
@@ -231,10 +243,12 @@ describe('flaky state', () => {
     });
     expect(state).toEqual({
       status: 'active',
+      resolution: null,
       firstDetectedAt: at(2),
       lastFlakyAt: at(2),
       resolvedAt: null,
       cleanStreak: 1,
+      streakAt: at(3),
     });
   });
 
@@ -285,7 +299,7 @@ describe('flaky state', () => {
       lastFlakyAt: at(21),
     });
     // A raised threshold keeps a 1-in-4 test quiet.
-    expect(replay([E, E, E, F], { threshold: 0.3, resolveAfterRuns: 20 }).state.status).toBeNull();
+    expect(replay([E, E, E, F], { ...defaults, threshold: 0.3 }).state.status).toBeNull();
   });
 
   it('resolves after RESOLVE_AFTER_RUNS consecutive clean results, not one earlier', () => {
@@ -294,19 +308,21 @@ describe('flaky state', () => {
     const resolved = replay([F, ...times(20, E)]);
     expect(resolved.state).toEqual({
       status: 'resolved',
+      resolution: 'clean-runs',
       firstDetectedAt: at(0),
       lastFlakyAt: at(0),
       resolvedAt: at(20),
       cleanStreak: 20,
+      streakAt: at(20),
     });
     // With RESOLVE_AFTER_RUNS=3.
-    const quick = replay([F, E, E, E], { threshold: 0.05, resolveAfterRuns: 3 });
+    const quick = replay([F, E, E, E], { ...defaults, resolveAfterRuns: 3 });
     expect(quick.states[2]?.status).toBe('active');
     expect(quick.state).toMatchObject({ status: 'resolved', resolvedAt: at(3) });
   });
 
   it('restarts the clean streak on a failure or a flaky run; skips leave it unchanged', () => {
-    const config = { threshold: 0.05, resolveAfterRuns: 3 };
+    const config = { ...defaults, resolveAfterRuns: 3 };
     const broken = replay([F, E, E, U, E, E], config);
     expect(broken.state).toMatchObject({ status: 'active', cleanStreak: 2 });
     const flakyAgain = replay([F, E, E, F, E, E], config);
@@ -324,15 +340,17 @@ describe('flaky state', () => {
   });
 
   it('re-activates a resolved test on a new flaky event, keeping firstDetectedAt', () => {
-    const config = { threshold: 0.05, resolveAfterRuns: 3 };
+    const config = { ...defaults, resolveAfterRuns: 3 };
     const { states, state } = replay([F, E, E, E, E, F], config);
     expect(states[4]).toMatchObject({ status: 'resolved', resolvedAt: at(3) });
     expect(state).toEqual({
       status: 'active',
+      resolution: null,
       firstDetectedAt: at(0),
       lastFlakyAt: at(5),
       resolvedAt: null,
       cleanStreak: 0,
+      streakAt: at(5),
     });
     // A resolved test is not re-activated by clean results or plain failures.
     expect(replay([F, E, E, E, U, E], config).state.status).toBe('resolved');
@@ -353,6 +371,132 @@ describe('flaky state', () => {
       defaults,
     );
     expect(next.lastFlakyAt).toEqual(at(5));
+  });
+});
+
+describe('flaky state over time', () => {
+  const day = (d: string, hour = 12) =>
+    new Date(`${d}T${String(hour).padStart(2, '0')}:00:00.000Z`);
+  const thirty = (today: string): FlakyWindow => ({
+    startDay: windowStartDay(30, day(today)),
+    days: 30,
+  });
+  const active: FlakyState = {
+    ...initial,
+    status: 'active',
+    firstDetectedAt: day('2026-10-01'),
+    lastFlakyAt: day('2026-10-05', 23),
+    streakAt: day('2026-10-05', 23),
+  };
+
+  it('counts a window of N days as N whole UTC days ending today', () => {
+    expect(windowStartDay(30, day('2026-12-02', 0))).toBe('2026-11-03');
+    expect(windowStartDay(30, day('2026-12-02', 23))).toBe('2026-11-03');
+    expect(windowStartDay(1, day('2026-12-02'))).toBe('2026-12-02');
+    expect(agedOutAt(day('2026-10-05', 23), 30)).toEqual(new Date('2026-11-04T00:00:00.000Z'));
+  });
+
+  it('resolves an active test when its last flaky event leaves the window, at that moment', () => {
+    // The event of Oct 5 is in the window up to Nov 3 (30 days: Oct 5 … Nov 3), out on Nov 4.
+    expect(ageFlakyState(active, thirty('2026-11-03'))).toBe(active);
+    expect(ageFlakyState(active, thirty('2026-11-04'))).toEqual({
+      ...active,
+      status: 'resolved',
+      resolution: 'aged-out',
+      resolvedAt: new Date('2026-11-04T00:00:00.000Z'),
+    });
+    // Resolved and never-flaky tests do not age.
+    const resolved = { ...active, status: 'resolved' as const, resolution: 'clean-runs' as const };
+    expect(ageFlakyState(resolved, thirty('2027-01-01'))).toBe(resolved);
+    expect(ageFlakyState(initial, thirty('2027-01-01'))).toBe(initial);
+  });
+
+  it('ages the state before a new result, and re-activates on a new flaky event', () => {
+    const config = { ...defaults, window: thirty('2026-11-20') };
+    const counts = { runs: 10, flakyRuns: 1, failedRuns: 0, commitFlakes: 0 };
+    const clean = nextFlakyState(
+      active,
+      { outcome: 'expected', at: day('2026-11-20'), commitFlake: false },
+      { ...counts, flakyRuns: 0 },
+      config,
+    );
+    expect(clean).toMatchObject({ status: 'resolved', resolution: 'aged-out', cleanStreak: 1 });
+    const flaky = nextFlakyState(
+      active,
+      { outcome: 'flaky', at: day('2026-11-20'), commitFlake: false },
+      counts,
+      config,
+    );
+    expect(flaky).toMatchObject({
+      status: 'active',
+      resolution: null,
+      resolvedAt: null,
+      firstDetectedAt: day('2026-10-01'),
+      lastFlakyAt: day('2026-11-20'),
+    });
+  });
+
+  it('does not activate on a flaky event older than the window', () => {
+    const config = { ...defaults, window: thirty('2026-12-01') };
+    const counts = { runs: 4, flakyRuns: 2, failedRuns: 0, commitFlakes: 0 };
+    const next = nextFlakyState(
+      initial,
+      { outcome: 'flaky', at: day('2026-10-01'), commitFlake: false },
+      counts,
+      config,
+    );
+    expect(next.status).toBeNull();
+    expect(next.lastFlakyAt).toEqual(day('2026-10-01'));
+  });
+
+  it('follows run start time: a backfilled result neither advances nor resets the streak', () => {
+    const config = { ...defaults, resolveAfterRuns: 3 };
+    const counts = { runs: 10, flakyRuns: 1, failedRuns: 0, commitFlakes: 0 };
+    const streaking: FlakyState = {
+      ...initial,
+      status: 'active',
+      cleanStreak: 2,
+      streakAt: at(10),
+    };
+    for (const outcome of ['expected', 'unexpected', 'flaky'] as const) {
+      const next = nextFlakyState(
+        streaking,
+        { outcome, at: at(4), commitFlake: false },
+        counts,
+        config,
+      );
+      expect(next, outcome).toMatchObject({ status: 'active', cleanStreak: 2, streakAt: at(10) });
+    }
+    // A newer result still moves it, and resolves.
+    const newer = nextFlakyState(
+      streaking,
+      { outcome: 'expected', at: at(11), commitFlake: false },
+      counts,
+      config,
+    );
+    expect(newer).toMatchObject({ status: 'resolved', cleanStreak: 3, resolvedAt: at(11) });
+  });
+
+  it('lets a backfilled flaky event activate a test, unless later clean runs resolved it', () => {
+    const counts = { runs: 10, flakyRuns: 1, failedRuns: 0, commitFlakes: 0 };
+    const quiet: FlakyState = { ...initial, cleanStreak: 2, streakAt: at(10) };
+    const event = { outcome: 'flaky' as const, at: at(4), commitFlake: false };
+    expect(nextFlakyState(quiet, event, counts, defaults)).toMatchObject({
+      status: 'active',
+      firstDetectedAt: at(4),
+      cleanStreak: 2,
+    });
+    // Enough clean runs after it already: it stays as it is.
+    const settled = { ...quiet, cleanStreak: 25 };
+    expect(nextFlakyState(settled, event, counts, defaults).status).toBeNull();
+    // Resolved after that event: stays resolved.
+    const resolved: FlakyState = {
+      ...quiet,
+      status: 'resolved',
+      resolution: 'clean-runs',
+      resolvedAt: at(8),
+    };
+    expect(nextFlakyState(resolved, event, counts, defaults).status).toBe('resolved');
   });
 });
 

@@ -85,34 +85,88 @@ export function isMassFailure(
 
 export type FlakyStatus = 'active' | 'resolved' | null;
 
+/** Why a test stopped being active: enough clean runs, or its last flaky event left the window. */
+export type Resolution = 'clean-runs' | 'aged-out';
+
 export interface FlakyState {
   status: FlakyStatus;
+  /** Set while resolved. */
+  resolution: Resolution | null;
   firstDetectedAt: Date | null;
   lastFlakyAt: Date | null;
   resolvedAt: Date | null;
-  /** Consecutive results that were neither flaky nor failed (skips leave it unchanged). */
+  /** Consecutive results, in run start order, that were neither flaky nor failed (skips leave it
+   *  unchanged). */
   cleanStreak: number;
+  /** Start of the latest run counted in the streak: an older (backfilled) result is not part of
+   *  the sequence after it. Null before the first. */
+  streakAt: Date | null;
 }
 
 export interface ResultEvent {
   outcome: Outcome;
+  /** The run's start time. */
   at: Date;
   /** This result made its commit flaky (it disagreed with another result on the same commit). */
   commitFlake: boolean;
 }
 
+export interface FlakyWindow {
+  /** First day (UTC, YYYY-MM-DD) of the default window. */
+  startDay: string;
+  /** Its length (FLAKE_WINDOW_DAYS). */
+  days: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The UTC day of a time, YYYY-MM-DD: windows count whole days of run start time. */
+export const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** First day (UTC, YYYY-MM-DD) of a `days`-day window ending on `now`'s day. */
+export function windowStartDay(days: number, now: Date): string {
+  return dayOf(new Date(now.getTime() - (days - 1) * DAY_MS));
+}
+
+/** When a flaky event on `at`'s day leaves a `days`-day window: midnight (UTC) `days` days later. */
+export function agedOutAt(at: Date, days: number): Date {
+  return new Date(Date.parse(`${dayOf(at)}T00:00:00.000Z`) + days * DAY_MS);
+}
+
+/**
+ * An active test whose last flaky event left the default window is resolved ("aged-out"), at the
+ * moment the event left it, whether or not anything was uploaded since.
+ */
+export function ageFlakyState(state: FlakyState, window: FlakyWindow): FlakyState {
+  if (state.status !== 'active' || !state.lastFlakyAt) return state;
+  if (dayOf(state.lastFlakyAt) >= window.startDay) return state;
+  return {
+    ...state,
+    status: 'resolved',
+    resolution: 'aged-out',
+    resolvedAt: agedOutAt(state.lastFlakyAt, window.days),
+  };
+}
+
 /**
  * The next state of a test after one of its results, given its window counts including that
- * result. A test becomes active when it has a flaky event in the window and its flake rate reaches
- * the threshold; an active test is resolved after `resolveAfterRuns` consecutive clean results, and
- * becomes active again on a new flaky event that brings the rate back over the threshold.
+ * result (the state is aged to the window first). A test becomes active on a flaky event inside
+ * the window when its flake rate reaches the threshold; an active test is resolved after
+ * `resolveAfterRuns` consecutive clean results in run start order, or when its last flaky event
+ * leaves the window (ageFlakyState), and becomes active again on a new flaky event that brings the
+ * rate back over the threshold.
+ *
+ * A backfilled result (its run started before the latest one counted) neither advances nor resets
+ * the clean streak: the results after it in start order are already counted. Its flaky event can
+ * still make a test active, unless the clean results after it are already enough to resolve it.
  */
 export function nextFlakyState(
-  state: FlakyState,
+  current: FlakyState,
   event: ResultEvent,
   window: WindowCounts,
-  config: ModelConfig,
+  config: ModelConfig & { window: FlakyWindow },
 ): FlakyState {
+  const state = ageFlakyState(current, config.window);
   if (event.outcome === 'skipped') return state;
   const flakyEvent = event.outcome === 'flaky' || event.commitFlake;
   const next: FlakyState = { ...state };
@@ -120,16 +174,30 @@ export function nextFlakyState(
     next.lastFlakyAt =
       state.lastFlakyAt && state.lastFlakyAt > event.at ? state.lastFlakyAt : event.at;
   }
-  next.cleanStreak = event.outcome === 'expected' && !event.commitFlake ? state.cleanStreak + 1 : 0;
+  const backfilled = state.streakAt !== null && event.at < state.streakAt;
+  if (!backfilled) {
+    next.cleanStreak =
+      event.outcome === 'expected' && !event.commitFlake ? state.cleanStreak + 1 : 0;
+    next.streakAt = event.at;
+  }
 
+  const inWindow = dayOf(event.at) >= config.window.startDay;
   const hasFlakyEventInWindow = window.flakyRuns + window.commitFlakes > 0;
-  const qualifies = hasFlakyEventInWindow && flakeRate(window) >= config.threshold;
-  if (state.status !== 'active' && flakyEvent && qualifies) {
+  const qualifies = inWindow && hasFlakyEventInWindow && flakeRate(window) >= config.threshold;
+  const resolvedSince = state.resolvedAt !== null && event.at <= state.resolvedAt;
+  if (
+    state.status !== 'active' &&
+    flakyEvent &&
+    qualifies &&
+    !(backfilled && (resolvedSince || next.cleanStreak >= config.resolveAfterRuns))
+  ) {
     next.status = 'active';
+    next.resolution = null;
     next.firstDetectedAt = state.firstDetectedAt ?? event.at;
     next.resolvedAt = null;
-  } else if (state.status === 'active' && next.cleanStreak >= config.resolveAfterRuns) {
+  } else if (next.status === 'active' && next.cleanStreak >= config.resolveAfterRuns) {
     next.status = 'resolved';
+    next.resolution = 'clean-runs';
     next.resolvedAt = event.at;
   }
   return next;

@@ -1,25 +1,21 @@
 import type { Sql, TxSql } from '../db/client.ts';
+import { storeAgedOutStates } from '../db/queries/flaky-status.ts';
 import { combineCounters, counterColumns, flakeRateSql } from './counter-sql.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** First day (UTC, YYYY-MM-DD) of a `days`-day window ending today. */
-export function windowStartDay(days: number, now = new Date()): string {
-  return new Date(now.getTime() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
-}
+import { windowStartDay } from './model.ts';
 
 /**
  * Locks the project's window row for the rest of the transaction (uploads of one project apply
  * their counters one at a time, in one lock order) and moves test_stats' window counters to the
  * current window first: days that left it are subtracted, using the daily aggregates of those days
- * only. A changed FLAKE_WINDOW_DAYS rebuilds the counters from the daily aggregates.
+ * only, and active tests whose last flaky event left it are resolved. A changed
+ * FLAKE_WINDOW_DAYS rebuilds the counters from the daily aggregates.
  * Returns the window's first day.
  */
 export async function lockProjectWindow(
   tx: TxSql,
   projectId: string,
   windowDays: number,
-  now = new Date(),
+  now: Date,
 ): Promise<string> {
   const start = windowStartDay(windowDays, now);
   // Sent together, without waiting for the insert.
@@ -64,9 +60,12 @@ export async function lockProjectWindow(
         - (select coalesce(sum(left_window), 0) from updated)
       where project_id = ${projectId}`;
   }
-  await tx`
-    update project_windows set window_days = ${windowDays}, start_day = ${start}
-    where project_id = ${projectId}`;
+  await Promise.all([
+    storeAgedOutStates(tx, projectId, { startDay: start, days: windowDays }),
+    tx`
+      update project_windows set window_days = ${windowDays}, start_day = ${start}
+      where project_id = ${projectId}`.execute(),
+  ]);
   return start;
 }
 
@@ -94,17 +93,36 @@ async function rebuildWindowCounters(
 }
 
 /**
- * Before a read of test_stats' window counters: brings them to today's window when no upload has
- * done so since the day changed (reads then never show days that left the window).
+ * Whether test_stats' window counters cover today's default window: reads use them then, and sum
+ * the daily aggregates otherwise (until the next upload or the window job moves them), so a read
+ * is right without writing.
  */
-export async function ensureWindowCurrent(
+export async function isWindowCurrent(
   sql: Sql,
   projectId: string,
   windowDays: number,
-): Promise<void> {
-  const [row] = await sql<{ windowDays: number; startDay: string }[]>`
-    select window_days as "windowDays", start_day::text as "startDay"
+  now: Date,
+): Promise<boolean> {
+  const [row] = await sql<{ current: boolean }[]>`
+    select window_days = ${windowDays} and start_day = ${windowStartDay(windowDays, now)}::date as current
     from project_windows where project_id = ${projectId}`;
-  if (row && row.windowDays === windowDays && row.startDay === windowStartDay(windowDays)) return;
-  await sql.begin((tx) => lockProjectWindow(tx, projectId, windowDays));
+  return row?.current ?? false;
+}
+
+/**
+ * The window job: moves every project whose window counters are behind today's window (or were
+ * kept for another FLAKE_WINDOW_DAYS), one project per short transaction. Returns how many moved.
+ */
+export async function advanceStaleWindows(
+  sql: Sql,
+  windowDays: number,
+  now: Date,
+): Promise<number> {
+  const stale = await sql<{ projectId: string }[]>`
+    select project_id as "projectId" from project_windows
+    where window_days <> ${windowDays} or start_day <> ${windowStartDay(windowDays, now)}::date`;
+  for (const { projectId } of stale) {
+    await sql.begin((tx) => lockProjectWindow(tx, projectId, windowDays, now));
+  }
+  return stale.length;
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
+import type { Sql } from '../db/client.ts';
 import type { WindowSpec } from '../db/queries/flaky-tests.ts';
-import { windowStartDay } from '../flakiness/window.ts';
+import { windowStartDay } from '../flakiness/model.ts';
+import { isWindowCurrent } from '../flakiness/window.ts';
 
 /** `days` (1–365, default FLAKE_WINDOW_DAYS) and `branch` (exact name), shared by the read endpoints. */
 export const windowQueryShape = {
@@ -14,16 +16,29 @@ export const windowQueryShape = {
   branch: z.string().max(255).optional(),
 };
 
-export function windowSpec(
+/**
+ * The window a read asks for, as of `now`. The default scope (FLAKE_WINDOW_DAYS, all branches)
+ * reads test_stats' maintained counters when they cover today's window; otherwise (another window,
+ * a branch, or counters not moved yet today) the daily aggregates are summed.
+ */
+export async function resolveWindow(
+  sql: Sql,
   config: Config,
-  days: number | undefined,
-  branch: string | undefined,
-): WindowSpec & { days: number } {
-  const effectiveDays = days ?? config.FLAKE_WINDOW_DAYS;
+  projectId: string,
+  query: { days?: number | undefined; branch?: string | undefined },
+  now: Date,
+): Promise<WindowSpec & { days: number }> {
+  const days = query.days ?? config.FLAKE_WINDOW_DAYS;
+  const defaultScope = days === config.FLAKE_WINDOW_DAYS && query.branch === undefined;
   return {
-    days: effectiveDays,
-    startDay: windowStartDay(effectiveDays),
-    branch,
-    isDefault: effectiveDays === config.FLAKE_WINDOW_DAYS && branch === undefined,
+    days,
+    startDay: windowStartDay(days, now),
+    branch: query.branch,
+    isDefault:
+      defaultScope && (await isWindowCurrent(sql, projectId, config.FLAKE_WINDOW_DAYS, now)),
+    stateWindow: {
+      startDay: windowStartDay(config.FLAKE_WINDOW_DAYS, now),
+      days: config.FLAKE_WINDOW_DAYS,
+    },
   };
 }

@@ -4,7 +4,8 @@ import { requireViewer } from '../http/auth.ts';
 import { decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
-import { windowQueryShape, windowSpec } from '../http/window-query.ts';
+import { windowQueryShape } from '../http/window-query.ts';
+import { windowStartDay } from '../flakiness/model.ts';
 import { listErrorGroups } from '../db/queries/error-groups.ts';
 import { readableProject } from './project-param.ts';
 
@@ -23,11 +24,10 @@ errorRoutes.get('/projects/:project/errors', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
   const project = await readableProject(c);
   const query = validate(errorsQuery, c.req.query(), 'query parameters');
-  const window = windowSpec(config, query.days, undefined);
   const offset = decodeCursor(query.cursor, offsetCursor) ?? 0;
   const rows = await listErrorGroups(database.sql, {
     projectId: project.id,
-    since: window.startDay,
+    since: windowStartDay(query.days ?? config.FLAKE_WINDOW_DAYS, c.get('deps').now()),
     limit: query.limit,
     offset,
   });

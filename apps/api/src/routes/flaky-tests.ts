@@ -11,10 +11,9 @@ import {
 } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
-import { windowQueryShape, windowSpec } from '../http/window-query.ts';
+import { resolveWindow, windowQueryShape } from '../http/window-query.ts';
 import type { FlakySort, FlakyTestRow } from '../db/queries/flaky-tests.ts';
 import { readFlakyTestsPage } from '../flakiness/flaky-tests-page.ts';
-import { ensureWindowCurrent } from '../flakiness/window.ts';
 import { readableProject } from './project-param.ts';
 
 export const flakyTestRoutes = new Hono<AppEnv>();
@@ -61,12 +60,10 @@ flakyTestRoutes.get('/projects/:project/flaky-tests', requireViewer(), async (c)
   const project = await readableProject(c);
   const query = validate(flakyTestsQuery, c.req.query(), 'query parameters');
   const cursor = decodeCursor(query.cursor, flakyCursor);
-  const window = windowSpec(config, query.days, query.branch);
+  const window = await resolveWindow(database.sql, config, project.id, query, c.get('deps').now());
   // Titles read naturally A→Z; numbers (rate, runs, last seen) highest first.
   const order = query.order ?? (query.sort === 'title' ? 'asc' : 'desc');
   const after = readFlakyCursor(cursor, query.sort, order);
-  if (window.isDefault)
-    await ensureWindowCurrent(database.sql, project.id, config.FLAKE_WINDOW_DAYS);
   const { rows, items } = await readFlakyTestsPage(database.sql, project.id, {
     window,
     status: query.status,

@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { requireViewer } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
-import { windowQueryShape, windowSpec } from '../http/window-query.ts';
+import { resolveWindow, windowQueryShape } from '../http/window-query.ts';
 import { listDailyTrend, readTestCounts, type DailyTrendRow } from '../db/queries/project-stats.ts';
 import { flakeRate, wilsonInterval } from '../flakiness/model.ts';
-import { ensureWindowCurrent } from '../flakiness/window.ts';
 import { readableProject } from './project-param.ts';
 
 export const projectStatsRoutes = new Hono<AppEnv>();
@@ -25,7 +24,7 @@ const noResults: DayCounters = {
 };
 
 /** Every day of the window, oldest first, including days without results. */
-function windowDays(startDay: string, today = new Date()): string[] {
+function windowDays(startDay: string, today: Date): string[] {
   const days: string[] = [];
   const end = today.toISOString().slice(0, 10);
   for (
@@ -42,11 +41,10 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
   const { database, config } = c.get('deps');
   const project = await readableProject(c);
   const query = validate(statsQuery, c.req.query(), 'query parameters');
-  const window = windowSpec(config, query.days, query.branch);
-  if (window.isDefault)
-    await ensureWindowCurrent(database.sql, project.id, config.FLAKE_WINDOW_DAYS);
+  const now = c.get('deps').now();
+  const window = await resolveWindow(database.sql, config, project.id, query, now);
   const [counts, trend] = await Promise.all([
-    readTestCounts(database.sql, project.id, window),
+    readTestCounts(database.sql, project.id, window, now),
     listDailyTrend(database.sql, project.id, window),
   ]);
   const byDay = new Map(trend.map((row) => [row.day, row]));
@@ -69,7 +67,7 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     flakeRate: flakeRate(totals),
     flakeRateLow: interval.low,
     flakeRateHigh: interval.high,
-    trend: windowDays(window.startDay).map((day) => {
+    trend: windowDays(window.startDay, now).map((day) => {
       const { durationMs: _, ...counters } = byDay.get(day) ?? { ...noResults, day };
       return { ...counters, day, flakeRate: flakeRate(counters) };
     }),

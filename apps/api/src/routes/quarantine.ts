@@ -4,6 +4,7 @@ import { requireViewer } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { listQuarantinedTests } from '../db/queries/quarantine.ts';
+import { windowStartDay } from '../flakiness/model.ts';
 import { grepInvertPattern } from '../flakiness/quarantine.ts';
 import { readableProject } from './project-param.ts';
 
@@ -13,7 +14,11 @@ export const quarantineRoutes = new Hono<AppEnv>();
 quarantineRoutes.get('/projects/:project/quarantine', requireViewer(), async (c) => {
   const project = await readableProject(c);
   validate(z.strictObject({}), c.req.query(), 'query parameters');
-  const rows = await listQuarantinedTests(c.get('deps').database.sql, project.id);
+  const { database, config, now } = c.get('deps');
+  const rows = await listQuarantinedTests(database.sql, project.id, {
+    startDay: windowStartDay(config.FLAKE_WINDOW_DAYS, now()),
+    days: config.FLAKE_WINDOW_DAYS,
+  });
   return c.json({
     items: rows.map((r) => ({
       testId: r.testId,

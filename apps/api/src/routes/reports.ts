@@ -70,6 +70,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     contentHash: await contentHash,
     idempotencyKey,
     testIdCache: database.testIds,
+    now: c.get('deps').now(),
     settings: {
       windowDays: config.FLAKE_WINDOW_DAYS,
       threshold: config.FLAKE_THRESHOLD,

@@ -4,12 +4,11 @@ import { assertCanRead, requireViewer } from '../http/auth.ts';
 import { cursorId, cursorIndex, cursorTime, decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
-import { windowQueryShape, windowSpec } from '../http/window-query.ts';
+import { resolveWindow, windowQueryShape } from '../http/window-query.ts';
 import { ApiError } from '../errors.ts';
 import { listFlakyTests } from '../db/queries/flaky-tests.ts';
 import { getTest, listTestHistory, type TestRow } from '../db/queries/test-history.ts';
 import { readFlipRates, toFlakyTestItem } from '../flakiness/flaky-tests-page.ts';
-import { ensureWindowCurrent } from '../flakiness/window.ts';
 import { runUrl, toResultDto } from './dto.ts';
 
 export const testRoutes = new Hono<AppEnv>();
@@ -28,9 +27,13 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
   const test = await readableTest(c);
   const query = validate(detailQuery, c.req.query(), 'query parameters');
-  const window = windowSpec(config, query.days, query.branch);
-  if (window.isDefault)
-    await ensureWindowCurrent(database.sql, test.projectId, config.FLAKE_WINDOW_DAYS);
+  const window = await resolveWindow(
+    database.sql,
+    config,
+    test.projectId,
+    query,
+    c.get('deps').now(),
+  );
   const [rows, flips] = await Promise.all([
     listFlakyTests(database.sql, test.projectId, {
       window,
@@ -76,7 +79,13 @@ testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
   const test = await readableTest(c);
   const query = validate(historyQuery, c.req.query(), 'query parameters');
-  const window = windowSpec(config, query.days, query.branch);
+  const window = await resolveWindow(
+    database.sql,
+    config,
+    test.projectId,
+    query,
+    c.get('deps').now(),
+  );
   const after = decodeCursor(query.cursor, historyCursor);
   const rows = await listTestHistory(database.sql, {
     projectId: test.projectId,

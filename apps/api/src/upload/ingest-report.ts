@@ -22,6 +22,7 @@ import { applyPartCounters } from '../flakiness/counters.ts';
 import type { PartScope } from '../flakiness/counter-sql.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
 import type { ModelConfig } from '../flakiness/model.ts';
+import { windowStartDay } from '../flakiness/model.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
 import type { ReportReader } from '../report/report-reader.ts';
 import type { NormalizedReport } from '../domain/report.ts';
@@ -41,8 +42,9 @@ export interface IngestInput {
   contentHash: string;
   idempotencyKey?: string | undefined;
   settings: IngestSettings;
-  /** Used as the run's start when the report has none (a run aborted before any test). */
-  receivedAt?: Date;
+  /** The current time: the default window ends on its day, and it is the run's start when the
+   *  report has none (a run aborted before any test). */
+  now: Date;
   /** Ids of the project's known tests, kept between uploads. */
   testIdCache?: TestIdCache;
 }
@@ -75,7 +77,11 @@ class DuplicateUpload extends Error {
  * returns the run it went into.
  */
 export async function ingestReport(sql: Sql, input: IngestInput): Promise<IngestOutcome> {
-  const { projectId } = input;
+  const { projectId, now } = input;
+  const stateWindow = {
+    startDay: windowStartDay(input.settings.windowDays, now),
+    days: input.settings.windowDays,
+  };
   const answer = async (
     db: Sql | TxSql,
     runId: string,
@@ -84,7 +90,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
   ): Promise<IngestOutcome> => {
     const [run, flakiness] = await Promise.all([
       getRun(db, runId),
-      readRunFlakiness(db, projectId, runId),
+      readRunFlakiness(db, projectId, runId, stateWindow),
     ]);
     if (!run) throw new Error(`run ${runId} vanished after ingest`);
     return { run, created, newlyDetected, flakiness };
@@ -102,9 +108,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     (header.shard ? `${header.shard.current}/${header.shard.total}` : undefined) ??
     jobShard ??
     '';
-  const startedAt = header.startedAt
-    ? new Date(header.startedAt)
-    : (input.receivedAt ?? new Date());
+  const startedAt = header.startedAt ? new Date(header.startedAt) : now;
 
   let rememberIds = () => {};
   try {
@@ -118,7 +122,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       // upload: project window, then run. The duplicate check runs again under the locks: an
       // identical upload may have committed meanwhile.
       const [windowStart, run, duplicate] = await Promise.all([
-        lockProjectWindow(tx, projectId, input.settings.windowDays),
+        lockProjectWindow(tx, projectId, input.settings.windowDays, now),
         lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt),
         findDuplicatePart(tx, projectId, input.contentHash, input.idempotencyKey),
         customPlans,
@@ -199,7 +203,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
           commitChanges.filter((c) => c.change === 1).map((c) => c.testId),
         ),
         replacedTestIds,
-        config: input.settings,
+        config: { ...input.settings, window: stateWindow },
       });
       // Read before the commit, on the transaction's connection, sent right after the states.
       const [outcome] = await Promise.all([answer(tx, run.id, true, newlyDetected), written]);

@@ -1,5 +1,11 @@
 import type { Sql } from '../client.ts';
 import type { Outcome } from '../../domain/report.ts';
+import {
+  currentStateColumns,
+  isActiveNow,
+  isResolvedNow,
+  type DefaultWindow,
+} from './flaky-status.ts';
 
 /** 'all': ever detected flaky (active or resolved); 'any': every test, flaky or not. */
 export type FlakyStatusFilter = 'active' | 'resolved' | 'all' | 'any';
@@ -9,8 +15,11 @@ export interface WindowSpec {
   /** First day (UTC) of the window. */
   startDay: string;
   branch?: string | undefined;
-  /** The window and scope test_stats keeps counters for (default days, all branches). */
+  /** The window and scope test_stats keeps counters for (default days, all branches), and they
+   *  cover today's window. */
   isDefault: boolean;
+  /** Today's default window, against which flaky states age (flaky-status.ts). */
+  stateWindow: DefaultWindow;
 }
 
 export interface FlakyTestRow {
@@ -20,6 +29,7 @@ export interface FlakyTestRow {
   file: string;
   projectName: string;
   status: 'active' | 'resolved' | null;
+  resolution: 'clean-runs' | 'aged-out' | null;
   runs: number;
   flakyRuns: number;
   failedRuns: number;
@@ -66,13 +76,17 @@ export async function listFlakyTests(
   query: FlakyTestQuery,
 ): Promise<FlakyTestRow[]> {
   const { window } = query;
-  // One status is an equality, so the ordered index scan applies; 'all' is both ever-flaky states.
+  // Statuses as of now (flaky-status.ts). Active is an equality plus a filter, so the ordered
+  // index scan applies; 'all' is both ever-flaky states.
   const statusFilter =
     query.status === 'any'
       ? sql``
       : query.status === 'all'
         ? sql`and s.status is not null`
-        : sql`and s.status = ${query.status}`;
+        : query.status === 'active'
+          ? sql`and ${isActiveNow(sql, window.stateWindow)}`
+          : sql`and ${isResolvedNow(sql, window.stateWindow)}`;
+  const state = currentStateColumns(sql, window.stateWindow);
   const scope = sql`
     s.project_id = ${projectId}
     ${statusFilter}
@@ -85,18 +99,18 @@ export async function listFlakyTests(
       : sql`s.listed_runs as sort_runs, s.listed_last_seen_at as sort_last_seen_at`;
   const counters = window.isDefault
     ? sql`
-        select s.test_id, s.status, s.runs, s.flaky_runs, s.failed_runs, s.commit_flakes, s.flake_rate,
-          s.wasted_ms, s.duration_ms, s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at,
+        select s.test_id, ${state}, s.runs, s.flaky_runs, s.failed_runs, s.commit_flakes, s.flake_rate,
+          s.wasted_ms, s.duration_ms, s.first_detected_at, s.last_flaky_at, s.last_seen_at,
           ${listedSortKeys}
         from test_stats s
         where ${scope}`
     : sql`
-        select s.test_id, s.status, coalesce(d.runs, 0) as runs, coalesce(d.flaky_runs, 0) as flaky_runs,
+        select s.test_id, ${state}, coalesce(d.runs, 0) as runs, coalesce(d.flaky_runs, 0) as flaky_runs,
           coalesce(d.failed_runs, 0) as failed_runs, coalesce(d.commit_flakes, 0) as commit_flakes,
           case when coalesce(d.runs, 0) > 0
             then least(1.0, (d.flaky_runs + d.commit_flakes)::float8 / d.runs) else 0 end as flake_rate,
           coalesce(d.wasted_ms, 0) as wasted_ms, coalesce(d.duration_ms, 0) as duration_ms,
-          s.first_detected_at, s.last_flaky_at, s.resolved_at, s.last_seen_at,
+          s.first_detected_at, s.last_flaky_at, s.last_seen_at,
           coalesce(d.runs, 0) as sort_runs, s.last_seen_at as sort_last_seen_at
         from test_stats s
         left join lateral (
@@ -125,7 +139,7 @@ export async function listFlakyTests(
 
   return sql<FlakyTestRow[]>`
     select c.test_id as "testId", c.title, c.title_path as "titlePath", c.file, c.project_name as "projectName",
-      c.status, c.runs, c.flaky_runs as "flakyRuns", c.failed_runs as "failedRuns",
+      c.status, c.resolution, c.runs, c.flaky_runs as "flakyRuns", c.failed_runs as "failedRuns",
       c.commit_flakes as "commitFlakes", c.flake_rate as "flakeRate", c.wasted_ms::float8 as "wastedMs",
       c.duration_ms::float8 as "durationMs", c.first_detected_at as "firstDetectedAt",
       c.last_flaky_at as "lastFlakyAt", c.resolved_at as "resolvedAt", c.last_seen_at as "lastSeenAt",

@@ -1,5 +1,8 @@
 import type { Sql } from '../client.ts';
 import type { WindowSpec } from './flaky-tests.ts';
+import { countResolvedSince, isActiveNow } from './flaky-status.ts';
+
+const weekBefore = (now: Date) => new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000);
 
 export interface DailyTrendRow {
   day: string;
@@ -38,12 +41,14 @@ export interface TestCounts {
   fixedThisWeek: number;
 }
 
+/** Test counts of the window; flaky states as of `now` (flaky-status.ts). */
 export async function readTestCounts(
   sql: Sql,
   projectId: string,
   window: WindowSpec,
+  now: Date,
 ): Promise<TestCounts> {
-  // The default window's test count and the active count are maintained at ingest.
+  // The default window's test count is maintained at ingest; flaky tests are few (an index range).
   const total = window.isDefault
     ? sql`select tests_in_window from project_windows where project_id = ${projectId}`
     : sql`
@@ -52,8 +57,8 @@ export async function readTestCounts(
           ${window.branch !== undefined ? sql`and branch = ${window.branch}` : sql``}`;
   const [row] = await sql<TestCounts[]>`
     select coalesce((${total}), 0) as "totalTests",
-      coalesce((select active_flaky from project_windows where project_id = ${projectId}), 0) as "activeFlaky",
-      (select count(*)::int from test_stats where project_id = ${projectId} and status = 'resolved'
-        and resolved_at >= now() - interval '7 days') as "fixedThisWeek"`;
+      (select count(*)::int from test_stats s where s.project_id = ${projectId}
+        and ${isActiveNow(sql, window.stateWindow)}) as "activeFlaky",
+      ${countResolvedSince(sql, projectId, window.stateWindow, weekBefore(now))} as "fixedThisWeek"`;
   return row ?? { totalTests: 0, activeFlaky: 0, fixedThisWeek: 0 };
 }

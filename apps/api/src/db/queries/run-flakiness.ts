@@ -1,4 +1,5 @@
 import type { Sql, TxSql } from '../client.ts';
+import { isActiveNow, type DefaultWindow } from './flaky-status.ts';
 
 export interface RunFlakiness {
   /** Tests whose result in this run was flaky. */
@@ -10,10 +11,12 @@ export interface RunFlakiness {
   allFailuresQuarantined: boolean;
 }
 
+/** The run's flaky results, and flaky states as of now (flaky-status.ts). */
 export async function readRunFlakiness(
   sql: Sql | TxSql,
   projectId: string,
   runId: string,
+  window: DefaultWindow,
 ): Promise<RunFlakiness> {
   const [row] = await sql<
     {
@@ -27,9 +30,10 @@ export async function readRunFlakiness(
     select
       coalesce(array_agg(distinct tr.test_id::text) filter (where tr.outcome = 'flaky'), '{}') as "inRun",
       count(*) filter (where tr.outcome = 'unexpected')::int as failures,
-      count(*) filter (where tr.outcome = 'unexpected' and s.status = 'active')::int as quarantined,
+      count(*) filter (where tr.outcome = 'unexpected' and ${isActiveNow(sql, window)})::int as quarantined,
       (select count(*)::int from run_parts p where p.project_id = ${projectId} and p.run_id = ${runId} and jsonb_array_length(p.errors) > 0) as "runErrors",
-      coalesce((select active_flaky from project_windows w where w.project_id = ${projectId}), 0) as "activeCount"
+      (select count(*)::int from test_stats s where s.project_id = ${projectId}
+        and ${isActiveNow(sql, window)}) as "activeCount"
     from test_results tr
     left join test_stats s on s.test_id = tr.test_id and s.project_id = ${projectId}
     -- Only flaky and failed results matter here: most of a run is filtered out before the join.
