@@ -147,7 +147,7 @@ describe('query validation', () => {
       `${flaky}?limit=100`,
       `${flaky}?status=resolved&sort=title&order=desc&q=%25_`,
       `${flaky}?status=all&sort=runs&order=asc&branch=main&days=30&cursor=`,
-      `${flaky}?sort=lastSeen&limit=1&cursor=${cursorOf([null, '1'])}`,
+      `${flaky}?sort=lastSeen&limit=1&cursor=${cursorOf(['lastSeen', 'desc', '2024-01-01T00:00:00.000Z', '1'])}`,
       `/api/v1/projects/${a.project.slug}/stats?days=365&branch=`,
       `/api/v1/projects/${a.project.slug}/errors?days=1&limit=100&cursor=${cursorOf(0)}`,
       `/api/v1/tests/${a.testId}?days=1&branch=main`,
@@ -155,6 +155,204 @@ describe('query validation', () => {
       `/api/v1/tests/${a.testId}/history?limit=500`,
     ];
     for (const path of ok) expect((await get(path, bearer(a.token))).status, path).toBe(200);
+  });
+});
+
+describe('cursors', () => {
+  const time = '2024-05-01T12:00:00.000Z';
+  const bigId = '99999999999999999999';
+  /** Cursors no endpoint issued: each must be a 400 naming `cursor`, never reach SQL. */
+  const forged = (): [string, unknown[]][] => {
+    const flaky = `/api/v1/projects/${a.project.slug}/flaky-tests`;
+    const runs = `/api/v1/projects/${a.project.slug}/runs`;
+    const history = `/api/v1/tests/${a.testId}/history`;
+    const errors = `/api/v1/projects/${a.project.slug}/errors`;
+    return [
+      [
+        flaky,
+        [
+          ['abc', '1'],
+          [0.5, '1'],
+          ['flakeRate', 'desc', 'abc', '1'],
+        ],
+      ],
+      [
+        flaky,
+        [
+          ['flakeRate', 'desc', null, '1'],
+          ['flakeRate', 'desc', 2, '1'],
+        ],
+      ],
+      [
+        flaky,
+        [
+          ['flakeRate', 'desc', -0.5, '1'],
+          ['flakeRate', 'desc', 1e308, '1'],
+        ],
+      ],
+      [
+        flaky,
+        [
+          ['flakeRate', 'desc', 0.5, bigId],
+          ['flakeRate', 'desc', 0.5, '-1'],
+        ],
+      ],
+      [
+        flaky,
+        [
+          ['flakeRate', 'desc', 0.5, 1],
+          ['flakeRate', 'desc', 0.5, '1.5'],
+        ],
+      ],
+      [flaky, [['flakeRate', 'desc', 0.5], ['flakeRate', 'desc', 0.5, '1', '2'], []]],
+      [
+        flaky,
+        [
+          ['flakeRate', 'desc', 'NaN', '1'],
+          ['flakeRate', 'desc', '0.5', '1'],
+        ],
+      ],
+      // Issued for another sort or order.
+      [
+        flaky,
+        [
+          ['title', 'asc', '1'],
+          ['flakeRate', 'asc', 0.5, '1'],
+          ['runs', 'desc', 3, '1'],
+        ],
+      ],
+      [
+        `${flaky}?sort=runs`,
+        [
+          ['runs', 'desc', 1.5, '1'],
+          ['runs', 'desc', 2 ** 31, '1'],
+        ],
+      ],
+      [
+        `${flaky}?sort=runs`,
+        [
+          ['runs', 'desc', -1, '1'],
+          ['runs', 'desc', '5', '1'],
+        ],
+      ],
+      [
+        `${flaky}?sort=runs`,
+        [
+          ['runs', 'desc', 1e20, '1'],
+          ['title', 'asc', '1'],
+        ],
+      ],
+      [`${flaky}?sort=lastSeen`, [['lastSeen', 'desc', '99999-01-01T00:00:00.000Z', '1']]],
+      [`${flaky}?sort=lastSeen`, [['lastSeen', 'desc', '0000-00-00', '1']]],
+      [`${flaky}?sort=lastSeen`, [['lastSeen', 'desc', '0000-01-01T00:00:00.000Z', '1']]],
+      [`${flaky}?sort=lastSeen`, [['lastSeen', 'desc', '2024-02-30T00:00:00.000Z', '1']]],
+      [`${flaky}?sort=lastSeen`, [['lastSeen', 'desc', 1714564800000, '1']]],
+      [`${flaky}?sort=lastSeen`, [['lastSeen', 'desc', 'yesterday', '1']]],
+      [`${flaky}?sort=lastSeen`, [['lastSeen', 'desc', null, '1']]],
+      [
+        `${flaky}?sort=title`,
+        [
+          ['title', 'asc', 'a title', '1'],
+          ['title', 'asc', bigId],
+        ],
+      ],
+      [
+        `${flaky}?sort=title`,
+        [
+          ['title', 'asc', '\u0000'],
+          ['title', 'desc', '1'],
+        ],
+      ],
+      [runs, [['yesterday', '1'], [time, bigId], [time, 1], [time], [time, '1', '1'], null]],
+      [
+        runs,
+        [
+          ['99999-01-01T00:00:00.000Z', '1'],
+          ['0000-00-00T00:00:00.000Z', '1'],
+        ],
+      ],
+      [runs, [['2024-13-01T00:00:00.000Z', '1'], ['2024-05-01T12:00:00Z', '1'], { after: 1 }]],
+      [
+        history,
+        [
+          [time, '1'],
+          [time, '1', '1'],
+          [time, '1', '1', -1],
+          [time, '1', '1', 40000],
+        ],
+      ],
+      [
+        history,
+        [
+          [time, '1', '1', 1.5],
+          [time, '1', bigId, 0],
+          [time, bigId, '1', 0],
+        ],
+      ],
+      [
+        history,
+        [
+          ['0000-00-00', '1', '1', 0],
+          [time, '1', '1', '0'],
+          [time, '1', '1', 0, 0],
+        ],
+      ],
+      [errors, [-1, 1.5, 'x', [0], 1e20, null, { offset: 0 }]],
+    ];
+  };
+
+  it('answers 400 validation_failed naming cursor to a forged one, on every paginated endpoint', async () => {
+    for (const [path, positions] of forged()) {
+      for (const position of positions) {
+        const url = `${path}${path.includes('?') ? '&' : '?'}cursor=${cursorOf(position)}`;
+        const response = await get(url, bearer(a.token));
+        const what = `${path} ${JSON.stringify(position)}`;
+        expect(response.status, what).toBe(400);
+        expect(await response.json(), what).toMatchObject({
+          error: { code: 'validation_failed', details: [{ path: 'cursor' }] },
+        });
+      }
+    }
+  });
+
+  it('answers 400 to a cursor that is not base64url JSON', async () => {
+    const paths = [
+      `/api/v1/projects/${a.project.slug}/flaky-tests`,
+      `/api/v1/projects/${a.project.slug}/runs`,
+      `/api/v1/tests/${a.testId}/history`,
+      `/api/v1/projects/${a.project.slug}/errors`,
+    ];
+    for (const path of paths) {
+      for (const cursor of ['!!!', '%25%25', 'e30', 'bnVsbA', '____', '%F0%9F%92%A5', '%00']) {
+        const response = await get(`${path}?cursor=${cursor}`, bearer(a.token));
+        expect(response.status, `${path} ${cursor}`).toBe(400);
+        expect(await response.json()).toMatchObject({
+          error: { code: 'validation_failed', details: [{ path: 'cursor' }] },
+        });
+      }
+    }
+  });
+
+  it('accepts any well-formed position, even one past every row', async () => {
+    const flaky = `/api/v1/projects/${a.project.slug}/flaky-tests`;
+    const ok: [string, unknown][] = [
+      [flaky, ['flakeRate', 'desc', 0, '1']],
+      [`${flaky}?order=asc`, ['flakeRate', 'asc', 1, '999999999999999999']],
+      [`${flaky}?sort=runs&status=all&days=7`, ['runs', 'desc', 2 ** 31 - 1, '1']],
+      [`${flaky}?sort=lastSeen&order=asc`, ['lastSeen', 'asc', '9999-12-31T23:59:59.999Z', '1']],
+      [`${flaky}?sort=lastSeen`, ['lastSeen', 'desc', '0001-01-01T00:00:00.000Z', '1']],
+      [`${flaky}?sort=title`, ['title', 'asc', '999999999999999999']],
+      [`${flaky}?sort=title&order=desc&branch=main`, ['title', 'desc', a.testId]],
+      [`/api/v1/projects/${a.project.slug}/runs`, ['1970-01-01T00:00:00.000Z', '1']],
+      [`/api/v1/tests/${a.testId}/history`, [time, '999999999999999999', '1', 32767]],
+      [`/api/v1/projects/${a.project.slug}/errors`, 1_000_000],
+    ];
+    for (const [path, position] of ok) {
+      const url = `${path}${path.includes('?') ? '&' : '?'}cursor=${cursorOf(position)}`;
+      const response = await get(url, bearer(a.token));
+      expect(response.status, `${path} ${JSON.stringify(position)}`).toBe(200);
+      expect(await response.json()).toMatchObject({ items: expect.any(Array) });
+    }
   });
 });
 

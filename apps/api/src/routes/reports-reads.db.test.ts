@@ -7,7 +7,8 @@ import {
   uploadReport,
   type TestApp,
 } from '../../test/harness.ts';
-import { type ReportName } from '../../test/fixtures/reports.ts';
+import { loadReport, type ReportName } from '../../test/fixtures/reports.ts';
+import { noon, placeAt, type RawReport } from '../../test/flakiness-reports.ts';
 
 /** Reading uploaded runs back: the runs list (order, filters, cursors) and who may read what. */
 
@@ -143,6 +144,78 @@ describe('GET /api/v1/projects/:project/runs', () => {
     const body = (await response.json()) as ErrorBody;
     expect(body.error.code).toBe('validation_failed');
     expect(body.error.details?.map((d) => d.path)).toContain(path);
+  });
+});
+
+/** Every item of a list, read `limit` at a time by following nextCursor. */
+async function readAllPages<Item>(path: string, token: string, limit: number): Promise<Item[]> {
+  const items: Item[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const response = await t.request(`${path}?${query}`, { headers: bearer(token) });
+    expect(response.status, `${path}?${query}`).toBe(200);
+    const page = (await response.json()) as { items: Item[]; nextCursor: string | null };
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null && items.length <= 1000);
+  return items;
+}
+
+describe('paging where the sort key repeats', () => {
+  /** The same report as different bytes, so it is not taken for a re-upload. */
+  const variant = (report: RawReport, n: number) => JSON.stringify(report) + ' '.repeat(n);
+
+  it('pages the runs list without losing a run when many runs share one start time', async () => {
+    const { project, token } = await createProject(t);
+    const start = noon(2);
+    const report = placeAt(loadReport('all-pass') as RawReport, start);
+    for (let i = 0; i < 7; i++) {
+      const response = await uploadReport(t, token, variant(report, i), {
+        query: { pipeline: `p${i}` },
+      });
+      expect(response.status).toBe(201);
+    }
+    const earlier = placeAt(report, noon(3));
+    expect((await uploadReport(t, token, earlier, { query: { pipeline: 'old' } })).status).toBe(
+      201,
+    );
+
+    const path = `/api/v1/projects/${project.id}/runs`;
+    const all = await readAllPages<RunItem>(path, token, 100);
+    expect(all).toHaveLength(8);
+    expect(all.slice(0, 7).every((r) => r.startedAt === start.toISOString())).toBe(true);
+    for (const limit of [1, 2, 3]) {
+      expect(await readAllPages<RunItem>(path, token, limit), `limit=${limit}`).toEqual(all);
+    }
+  });
+
+  it('pages a test’s history without losing a result of --repeat-each or of parts that started together', async () => {
+    const { project, token } = await createProject(t);
+    const report = placeAt(loadReport('repeat-each') as RawReport, noon(1));
+    // Two parts of one run and a second run, all starting at the same time.
+    const uploads: Record<string, string>[] = [
+      { pipeline: 'p1', shard: '1/2' },
+      { pipeline: 'p1', shard: '2/2' },
+      { pipeline: 'p2' },
+    ];
+    for (const [i, query] of uploads.entries()) {
+      expect((await uploadReport(t, token, variant(report, i), { query })).status).toBe(201);
+    }
+    // The test run most often in one run: the project that repeats each test.
+    const [repeated] = await t.database.sql<{ testId: string; results: number }[]>`
+      select test_id::text as "testId", count(*)::int as results from test_results
+      where project_id = ${project.id} group by test_id order by results desc, test_id limit 1`;
+    expect(repeated?.results).toBe(6);
+
+    const path = `/api/v1/tests/${repeated?.testId}/history`;
+    const all = await readAllPages<{ runId: string; repeatIndex: number }>(path, token, 500);
+    expect(all).toHaveLength(6);
+    expect(all.map((r) => r.repeatIndex)).toEqual([1, 0, 1, 0, 1, 0]);
+    for (const limit of [1, 2, 3]) {
+      expect(await readAllPages(path, token, limit), `limit=${limit}`).toEqual(all);
+    }
   });
 });
 

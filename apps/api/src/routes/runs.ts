@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { assertCanRead, requireViewer } from '../http/auth.ts';
-import { decodeCursor, page } from '../http/pagination.ts';
+import { cursorId, cursorTime, decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError } from '../errors.ts';
@@ -28,7 +28,8 @@ const listRunsQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
-const runCursor = z.tuple([z.iso.datetime(), z.string().regex(/^\d{1,18}$/)]);
+/** [started at, run id] of a page's last run. */
+const runCursor = z.tuple([cursorTime, cursorId]);
 
 runRoutes.get('/projects/:project/runs', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { assertCanRead, requireViewer } from '../http/auth.ts';
-import { decodeCursor, page } from '../http/pagination.ts';
+import { cursorId, cursorIndex, cursorTime, decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { resolveWindow, windowQueryShape } from '../http/window-query.ts';
@@ -72,7 +72,8 @@ const historyQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
-const historyCursor = z.tuple([z.iso.datetime(), z.string().regex(/^\d{1,18}$/)]);
+/** [created at, run id, part id, repeat index] of a page's last result: the history's full order. */
+const historyCursor = z.tuple([cursorTime, cursorId, cursorId, cursorIndex]);
 
 testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
@@ -92,7 +93,12 @@ testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
     since: window.startDay,
     branch: window.branch,
     limit: query.limit,
-    after: after && { createdAt: after[0], runId: after[1] },
+    after: after && {
+      createdAt: after[0],
+      runId: after[1],
+      partId: after[2],
+      repeatIndex: after[3],
+    },
   });
   return c.json(
     page(
@@ -109,7 +115,7 @@ testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
         ciRunUrl: r.ciRunUrl,
         url: runUrl(config.publicUrl, { projectId: test.projectId, id: r.runId }),
       }),
-      (r) => [r.createdAt.toISOString(), r.runId],
+      (r) => [r.createdAt.toISOString(), r.runId, r.partId, r.repeatIndex],
     ),
   );
 });

@@ -41,8 +41,8 @@ export interface FlakyTestRow {
   lastFlakyAt: Date | null;
   resolvedAt: Date | null;
   lastSeenAt: Date | null;
-  /** The value the page is sorted on, for the cursor. */
-  sortValue: string | number | null;
+  /** The value the page is sorted on, for the cursor (a time for lastSeen). */
+  sortValue: string | number | Date;
 }
 
 export interface FlakyTestQuery {
@@ -52,7 +52,8 @@ export interface FlakyTestQuery {
   sort: FlakySort;
   order: 'asc' | 'desc';
   limit: number;
-  after?: { value: string | number | null; testId: string } | undefined;
+  /** The last row of the previous page; without a value, the sort value is that test's (title). */
+  after?: { value?: string | number; testId: string } | undefined;
   /** Only these tests. */
   testIds?: readonly string[] | undefined;
 }
@@ -127,8 +128,13 @@ export async function listFlakyTests(
   const comparison = sql.unsafe(query.order === 'asc' ? '>' : '<');
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
   // Every sort column is non-null, so (sort value, test id) orders the list totally.
-  const keyset = query.after
-    ? sql`and (${sortBy}, c.test_id) ${comparison} (${query.after.value}, ${query.after.testId}::bigint)`
+  const after = query.after;
+  const keyset = after
+    ? sql`and (${sortBy}, c.test_id) ${comparison} (${
+        after.value === undefined
+          ? sql`(select t.title from tests t where t.id = ${after.testId}::bigint and t.project_id = ${projectId})`
+          : sql`${after.value}`
+      }, ${after.testId}::bigint)`
     : sql``;
 
   return sql<FlakyTestRow[]>`

@@ -17,6 +17,8 @@ const isNumericId = (key: string) => /^\d{1,18}$/.test(key);
 
 /** A project by id or slug. */
 export async function findProject(sql: Sql, key: string): Promise<ProjectRow | undefined> {
+  // Neither an id nor a slug can hold anything else; NUL would not even reach PostgreSQL.
+  if (!/^[a-z0-9-]{1,64}$/.test(key)) return undefined;
   const [row] = isNumericId(key)
     ? await sql<ProjectRow[]>`
         select id, slug, name, created_at as "createdAt" from projects where id = ${key} or slug = ${key}

@@ -27,6 +27,7 @@ export async function getTest(sql: Sql, testId: string): Promise<TestRow | undef
 
 export interface HistoryRow extends StoredResultFields {
   runId: string;
+  partId: string;
   branch: string | null;
   commit: string | null;
   ciRunUrl: string | null;
@@ -34,7 +35,11 @@ export interface HistoryRow extends StoredResultFields {
   excludedFromStats: boolean;
 }
 
-/** A test's results, newest first, through the (test_id, created_at) index; keyset-paginated. */
+/**
+ * A test's results, newest first, through the (test_id, created_at) index; keyset-paginated on the
+ * full key of a result, since one run holds several of a test's results (`--repeat-each`, parts
+ * that started at the same time).
+ */
 export async function listTestHistory(
   sql: Sql,
   options: {
@@ -43,11 +48,11 @@ export async function listTestHistory(
     since: string;
     branch?: string | undefined;
     limit: number;
-    after?: { createdAt: string; runId: string } | undefined;
+    after?: { createdAt: string; runId: string; partId: string; repeatIndex: number } | undefined;
   },
 ): Promise<HistoryRow[]> {
   return sql<HistoryRow[]>`
-    select tr.run_id as "runId", ${resultFields(sql)},
+    select tr.run_id as "runId", tr.part_id as "partId", ${resultFields(sql)},
       r.branch, r.commit, r.run_url as "ciRunUrl", r.status as "runStatus",
       r.excluded_from_stats as "excludedFromStats"
     from test_results tr
@@ -57,9 +62,10 @@ export async function listTestHistory(
       ${options.branch !== undefined ? sql`and r.branch = ${options.branch}` : sql``}
       ${
         options.after
-          ? sql`and (tr.created_at, tr.run_id) < (${options.after.createdAt}::timestamptz, ${options.after.runId}::bigint)`
+          ? sql`and (tr.created_at, tr.run_id, tr.part_id, tr.repeat_index) < (${options.after.createdAt}::timestamptz,
+              ${options.after.runId}::bigint, ${options.after.partId}::bigint, ${options.after.repeatIndex}::smallint)`
           : sql``
       }
-    order by tr.created_at desc, tr.run_id desc, tr.repeat_index desc
+    order by tr.created_at desc, tr.run_id desc, tr.part_id desc, tr.repeat_index desc
     limit ${options.limit + 1}`;
 }
