@@ -81,7 +81,8 @@ export async function deleteExpiredAggregates(
     sql`
       delete from test_commit_stats where ctid = any(array(
         select ctid from test_commit_stats
-        where project_id = ${projectId} and last_day < ${before} limit ${limit}))`,
+        where project_id = ${projectId} and greatest(last_pass_day, last_fail_day) < ${before}
+        limit ${limit}))`,
     sql`delete from project_daily_stats where project_id = ${projectId} and day < ${before}`,
   ]);
   return daily.count + commits.count + project.count;
