@@ -4,6 +4,7 @@ import type { Sql } from '../db/client.ts';
 import type { WindowSpec } from '../db/queries/flaky-tests.ts';
 import { MAX_WINDOW_DAYS, windowStartDay } from '../domain/window.ts';
 import { isWindowCurrent } from '../flakiness/window.ts';
+import { safeTextParam } from './safe-text-param.ts';
 
 /** `days` (1–365, default FLAKE_WINDOW_DAYS) and `branch` (exact name), shared by the read endpoints. */
 export const windowQueryShape = {
@@ -13,7 +14,7 @@ export const windowQueryShape = {
     .min(1, 'must be at least 1')
     .max(MAX_WINDOW_DAYS, `must be at most ${MAX_WINDOW_DAYS}`)
     .optional(),
-  branch: z.string().max(255).optional(),
+  branch: safeTextParam(255).optional(),
 };
 
 /**

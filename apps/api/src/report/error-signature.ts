@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stripAnsi } from './ansi.ts';
-import { cap, toSafeText } from './safe-text.ts';
+import { cap, toSafeText } from '../domain/safe-text.ts';
 
 /**
  * An error signature groups the same failure across tests, runs and machines (DESIGN.md §4): the

@@ -7,7 +7,7 @@ import {
 import { stripAnsi } from './ansi.ts';
 import { InvalidReportError } from './invalid-report-error.ts';
 import { MAX_ERROR_MESSAGE_LENGTH, ReportWalker, toCanonicalTime } from './report-walker.ts';
-import { cap, toSafeText } from './safe-text.ts';
+import { cap, toSafeText } from '../domain/safe-text.ts';
 import type { NormalizedReport, NormalizedResult, ReportHeader, Totals } from '../domain/report.ts';
 
 // Playwright's run-level error when --global-timeout hits ("Timed out waiting 1s for the test

@@ -10,7 +10,7 @@ import { INT4_MAX, SMALLINT_MAX } from '@flackyness/shared/playwright-report';
 import { stripAnsi } from './ansi.ts';
 import { errorSignature } from './error-signature.ts';
 import { InvalidReportError } from './invalid-report-error.ts';
-import { cap, toSafeText } from './safe-text.ts';
+import { cap, toSafeText } from '../domain/safe-text.ts';
 import type {
   AttemptStatus,
   NormalizedAttempt,

@@ -41,6 +41,12 @@ describe('admin projects', () => {
     expect(await again.json()).toMatchObject({ error: { code: 'conflict' } });
   });
 
+  it('stores a NUL or lone surrogate in a project name as U+FFFD', async () => {
+    const created = await createProject(t, 'Odd\0 name \ud800');
+    expect(created.project.name).toBe('Odd\uFFFD name \uFFFD');
+    expect(created.project.slug).toBe('odd-name');
+  });
+
   it('validates the body with field paths', async () => {
     const response = await t.request('/api/v1/admin/projects', {
       method: 'POST',

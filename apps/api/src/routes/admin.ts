@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { requireAdmin, sha256Hex } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
+import { safeTextParam } from '../http/safe-text-param.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http/json-body.ts';
@@ -26,7 +27,7 @@ const slugSchema = z
   .refine((v) => !/^\d+$/.test(v), 'must not be only digits (it would read as a project id)');
 
 const createProjectSchema = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  name: safeTextParam(200).pipe(z.string().trim().min(1, 'is required')),
   slug: slugSchema.optional(),
 });
 

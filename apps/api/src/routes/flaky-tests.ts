@@ -10,6 +10,7 @@ import {
   invalidCursor,
 } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
+import { safeTextParam } from '../http/safe-text-param.ts';
 import { validate } from '../http/validate.ts';
 import { resolveWindow, windowQueryShape } from '../http/window-query.ts';
 import type { FlakySort, FlakyTestRow } from '../db/queries/flaky-tests.ts';
@@ -21,7 +22,9 @@ export const flakyTestRoutes = new Hono<AppEnv>();
 const flakyTestsQuery = z.strictObject({
   ...windowQueryShape,
   status: z.enum(['active', 'resolved', 'all']).default('active'),
-  q: z.string().trim().max(200).optional(),
+  q: safeTextParam(200)
+    .transform((q) => q.trim())
+    .optional(),
   sort: z.enum(['flakeRate', 'lastSeen', 'title', 'runs']).default('flakeRate'),
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),

@@ -156,6 +156,35 @@ describe('query validation', () => {
     ];
     for (const path of ok) expect((await get(path, bearer(a.token))).status, path).toBe(200);
   });
+
+  it('matches a NUL in a text filter as stored text holds it (U+FFFD), never a 5xx', async () => {
+    const { project, token } = await createProject(t);
+    const report = placeAt(loadReport('basic') as RawReport, noon(1));
+    // The branch is stored with U+FFFD in place of the NUL and of the lone surrogate.
+    const upload = await uploadReport(t, token, report, { query: { branch: 'feat/\0x\ud800' } });
+    expect(upload.status).toBe(201);
+    const runsOn = async (branch: string) => {
+      const path = `/api/v1/projects/${project.slug}/runs?branch=${encodeURIComponent(branch)}`;
+      const answer = await get(path, bearer(token));
+      expect(answer.status, path).toBe(200);
+      return ((await answer.json()) as { items: unknown[] }).items.length;
+    };
+    expect(await runsOn('feat/\uFFFDx\uFFFD')).toBe(1);
+    expect(await runsOn('feat/\0x\uFFFD')).toBe(1);
+    expect(await runsOn('feat/x')).toBe(0);
+    for (const path of [
+      `/api/v1/projects/${project.slug}/flaky-tests?status=all&branch=%00&q=%00`,
+      `/api/v1/projects/${project.slug}/stats?branch=%00`,
+    ]) {
+      expect((await get(path, bearer(token))).status, path).toBe(200);
+    }
+    for (const path of [
+      `/api/v1/tests/${a.testId}?branch=%00`,
+      `/api/v1/tests/${a.testId}/history?branch=%00`,
+    ]) {
+      expect((await get(path, bearer(a.token))).status, path).toBe(200);
+    }
+  });
 });
 
 describe('cursors', () => {

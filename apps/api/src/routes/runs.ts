@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assertCanRead, requireViewer } from '../http/auth.ts';
 import { cursorId, cursorTime, decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
+import { safeTextParam } from '../http/safe-text-param.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError } from '../errors.ts';
 import { getRun, listRunParts, listRunResults, listRuns } from '../db/queries/runs.ts';
@@ -22,7 +23,7 @@ const runStatuses = [
 
 const listRunsQuery = z.strictObject({
   source: z.enum(['upload', 'live']).optional(),
-  branch: z.string().min(1).max(255).optional(),
+  branch: safeTextParam(255).pipe(z.string().min(1)).optional(),
   status: z.enum(runStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(500).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toSafeText } from '../report/safe-text.ts';
+import { toSafeText } from '../domain/safe-text.ts';
 
 export const ciProviders = [
   'github',
