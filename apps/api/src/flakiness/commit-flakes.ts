@@ -8,7 +8,8 @@ import {
   type BranchDays,
   type CommitFlakeChange,
 } from './commit-flake-days.ts';
-import { flakeRateSql, type PartScope } from './counter-sql.ts';
+import { flakeRateSql } from '../db/counter-sql.ts';
+import type { PartScope } from './part-scope.ts';
 
 /**
  * Commit flakes (DESIGN.md §4), counted per scope on the day of commit-flake-days.ts.

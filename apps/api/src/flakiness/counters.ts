@@ -3,7 +3,8 @@ import { numberArray } from '../db/array-literal.ts';
 import { handled } from '../db/pipelining.ts';
 import type { Outcome } from '../domain/report.ts';
 import { applyCommitCounters, applyCommitFlakes } from './commit-flakes.ts';
-import { combineCounters, deltaColumns, flakeRateSql, type PartScope } from './counter-sql.ts';
+import { combineCounters, deltaColumns, flakeRateSql } from '../db/counter-sql.ts';
+import type { PartScope } from './part-scope.ts';
 
 /** What one stored result contributes to the counters. */
 export interface CountedResult {

@@ -1,6 +1,6 @@
 import type { Sql, TxSql } from '../db/client.ts';
 import { storeAgedOutStates } from '../db/queries/flaky-status.ts';
-import { combineCounters, counterColumns, flakeRateSql } from './counter-sql.ts';
+import { combineCounters, counterColumns, flakeRateSql } from '../db/counter-sql.ts';
 import { windowStartDay } from '../domain/window.ts';
 
 /**

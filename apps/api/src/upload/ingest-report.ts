@@ -13,14 +13,15 @@ import {
   getRun,
   lockRunForUpload,
   refreshRunFromParts,
+  setRunExcluded,
   type LockedRun,
   type RunRow,
 } from '../db/queries/runs.ts';
 import type { TestIdCache } from '../db/test-id-cache.ts';
 import { applyPartCounters } from '../flakiness/counters.ts';
-import type { PartScope } from '../flakiness/counter-sql.ts';
+import type { PartScope } from '../flakiness/part-scope.ts';
 import { updateFlakyStates } from '../flakiness/flaky-state.ts';
-import type { ModelConfig } from '../flakiness/model.ts';
+import { isMassFailure, type ModelConfig } from '../flakiness/model.ts';
 import { windowStartDay } from '../domain/window.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
 import type { ReportReader } from '../report/report-reader.ts';
@@ -164,7 +165,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         await deletePart(tx, previous);
       }
 
-      const [partId, { excludedFromStats }] = await Promise.all([
+      const [partId, excludedFromStats] = await Promise.all([
         insertPart(tx, {
           projectId,
           runId: run.id,
@@ -174,7 +175,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
           startedAt,
           report: header,
         }),
-        refreshRunFromParts(tx, projectId, run.id, input.settings.massFailureRatio),
+        refreshRun(tx, projectId, run.id, input.settings.massFailureRatio),
       ]);
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
       // Except while tests are created: the foreign key check of each new test row runs a cached
@@ -192,7 +193,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       // An interrupted attempt shows only once every test was read.
       if (report.status !== header.status) {
         await updatePartStatus(tx, projectId, partId, report.status);
-        await refreshRunFromParts(tx, projectId, run.id, input.settings.massFailureRatio);
+        await refreshRun(tx, projectId, run.id, input.settings.massFailureRatio);
       }
       // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
       if (excludedFromStats) {
@@ -239,6 +240,22 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     }
     throw error;
   }
+}
+
+/**
+ * Refreshes the run from its parts and applies the mass-failure guard to its totals: returns
+ * whether the run is now kept out of flakiness statistics (an outage, not flakiness).
+ */
+async function refreshRun(
+  tx: TxSql,
+  projectId: string,
+  runId: string,
+  massFailureRatio: number,
+): Promise<boolean> {
+  const run = await refreshRunFromParts(tx, projectId, runId);
+  const excluded = isMassFailure(run, massFailureRatio);
+  if (excluded !== run.excludedFromStats) await setRunExcluded(tx, projectId, runId, excluded);
+  return excluded;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { TxSql } from '../db/client.ts';
 import { listPartResults, listParts } from '../db/queries/run-parts.ts';
 import type { LockedRun } from '../db/queries/runs.ts';
 import { applyPartCounters } from '../flakiness/counters.ts';
-import type { PartScope } from '../flakiness/counter-sql.ts';
+import type { PartScope } from '../flakiness/part-scope.ts';
 
 /**
  * One run, one set of metadata (DESIGN.md §5): every part of a run counts under the run's branch

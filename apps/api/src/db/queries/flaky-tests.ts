@@ -1,4 +1,5 @@
 import type { Sql } from '../client.ts';
+import { flakeRateSql } from '../counter-sql.ts';
 import type { Outcome } from '../../domain/report.ts';
 import {
   currentStateColumns,
@@ -107,8 +108,7 @@ export async function listFlakyTests(
     : sql`
         select s.test_id, ${state}, coalesce(d.runs, 0) as runs, coalesce(d.flaky_runs, 0) as flaky_runs,
           coalesce(d.failed_runs, 0) as failed_runs, coalesce(d.commit_flakes, 0) as commit_flakes,
-          case when coalesce(d.runs, 0) > 0
-            then least(1.0, (d.flaky_runs + d.commit_flakes)::float8 / d.runs) else 0 end as flake_rate,
+          ${sql.unsafe(flakeRateSql('coalesce(d.runs, 0)', 'd.flaky_runs + d.commit_flakes'))} as flake_rate,
           coalesce(d.wasted_ms, 0) as wasted_ms, coalesce(d.duration_ms, 0) as duration_ms,
           s.first_detected_at, s.last_flaky_at, s.last_seen_at,
           coalesce(d.runs, 0) as sort_runs, s.last_seen_at as sort_last_seen_at

@@ -117,18 +117,25 @@ function runInsertValues(tx: TxSql, projectId: string, meta: RunMetadata, starte
   });
 }
 
+/** A run's totals after a refresh, and whether it is kept out of flakiness statistics now. */
+export interface RefreshedRun {
+  total: number;
+  unexpected: number;
+  skipped: number;
+  excludedFromStats: boolean;
+}
+
 /**
  * Recomputes a run from its parts: totals add up, the run starts with its earliest part and ends
- * with its latest, and its status is the worst of theirs. `massFailureRatio`: a run in which more
- * than that share of non-skipped tests is unexpected is an outage, kept out of flakiness statistics.
+ * with its latest, and its status is the worst of theirs. The mass-failure guard is the caller's
+ * (flakiness/model.ts), applied to the totals returned.
  */
 export async function refreshRunFromParts(
   tx: TxSql,
   projectId: string,
   runId: string,
-  massFailureRatio: number,
-): Promise<{ excludedFromStats: boolean }> {
-  const [row] = await tx<{ excludedFromStats: boolean }[]>`
+): Promise<RefreshedRun> {
+  const [row] = await tx<RefreshedRun[]>`
     with parts as (
       select
         min(started_at) as started_at,
@@ -159,13 +166,23 @@ export async function refreshRunFromParts(
         when parts.timedout then 'timedout'
         when parts.failed then 'failed'
         else 'passed' end,
-      excluded_from_stats = parts.unexpected > ${massFailureRatio}::float8 * (parts.total - parts.skipped)
-        and parts.total - parts.skipped > 0,
       updated_at = now()
     from parts
     where runs.project_id = ${projectId} and runs.id = ${runId}
-    returning excluded_from_stats as "excludedFromStats"`;
-  return row ?? { excludedFromStats: false };
+    returning runs.total, runs.unexpected, runs.skipped, excluded_from_stats as "excludedFromStats"`;
+  return row ?? { total: 0, unexpected: 0, skipped: 0, excludedFromStats: false };
+}
+
+/** Keeps the run out of flakiness statistics, or lets it back in. */
+export async function setRunExcluded(
+  tx: TxSql,
+  projectId: string,
+  runId: string,
+  excluded: boolean,
+): Promise<void> {
+  await tx`
+    update runs set excluded_from_stats = ${excluded}
+    where project_id = ${projectId} and id = ${runId}`;
 }
 
 export async function getRun(sql: Sql | TxSql, runId: string): Promise<RunRow | undefined> {

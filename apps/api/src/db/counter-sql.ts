@@ -1,18 +1,7 @@
 /**
  * The counters the aggregate tables share and the SQL that combines them: one definition of each,
- * for the upload's counters, the commit flakes and the window's moves.
+ * for the upload's counters, the commit flakes, the window's moves and the reads.
  */
-
-export interface PartScope {
-  projectId: string;
-  /** The part's start: its results are counted on this day (UTC). */
-  createdAt: Date;
-  branch: string | null;
-  commit: string | null;
-  /** Parts of the commit whose stored results are not read as counted: always the part being
-   *  added or taken out, and the parts of a run rejoining the statistics not re-added yet. */
-  uncountedPartIds: readonly string[];
-}
 
 /** The counters every aggregate table keeps (DESIGN.md §4; see schema.ts statCounters). */
 export const counterColumns = [
