@@ -26,7 +26,7 @@ import { windowStartDay } from '../domain/window.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
 import type { ReportReader } from '../report/report-reader.ts';
 import type { NormalizedReport } from '../domain/report.ts';
-import { lockUploadProject } from './project-lock.ts';
+import { lockUploadProject, ProjectGone } from './project-lock.ts';
 import { prepareRunStart } from './start-time.ts';
 import { refuseConflictingMetadata, recountFilledInParts } from './run-metadata-merge.ts';
 import { storeResults, wholeReport } from './store-results.ts';
@@ -97,7 +97,9 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       getRun(db, runId),
       readRunFlakiness(db, projectId, runId, stateWindow),
     ]);
-    if (!run) throw new Error(`run ${runId} vanished after ingest`);
+    // Inside the upload's transaction the run is locked; outside it (a duplicate upload), the
+    // project may have been deleted since the duplicate was found.
+    if (!run) throw new ProjectGone(projectId);
     return { run, created, newlyDetected, flakiness };
   };
   const existing = await findDuplicatePart(sql, projectId, input.contentHash, input.idempotencyKey);
