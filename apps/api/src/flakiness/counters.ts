@@ -5,6 +5,7 @@ import type { Outcome } from '../domain/report.ts';
 import { applyCommitCounters, applyCommitFlakes } from './commit-flakes.ts';
 import { combineCounters, deltaColumns, flakeRateSql } from '../db/counter-sql.ts';
 import type { PartScope } from './part-scope.ts';
+import { dayOf } from '../domain/window.ts';
 
 /** What one stored result contributes to the counters. */
 export interface CountedResult {
@@ -72,7 +73,7 @@ export async function applyPartCounters(
 ): Promise<string[]> {
   if (results.length === 0) return [];
   const branch = scope.branch ?? '';
-  const day = scope.createdAt.toISOString().slice(0, 10);
+  const day = dayOf(scope.createdAt);
   const deltas = testDeltas(results, sign);
   const commit = scope.commit;
   // The commit's pairs are read first; the deltas' statements run meanwhile, and the pairs'

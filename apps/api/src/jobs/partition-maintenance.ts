@@ -1,10 +1,8 @@
 import type { Sql } from '../db/client.ts';
 import { createPartitionsAhead, pruneSettledCommits } from '../db/partitions.ts';
-import { MAX_WINDOW_DAYS, windowStartDay } from '../domain/window.ts';
+import { DAY_MS, MAX_WINDOW_DAYS, windowStartDay } from '../domain/window.ts';
 import type { Logger } from '../logger.ts';
 import { applyRetention } from './retention.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Keeps test_results partitions ready ahead (current month + `aheadMonths`), applies retention

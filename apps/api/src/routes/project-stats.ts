@@ -4,6 +4,7 @@ import { requireViewer } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { resolveWindow, windowQueryShape } from '../http/window-query.ts';
+import { daysFrom } from '../domain/window.ts';
 import { listDailyTrend, readTestCounts, type DailyTrendRow } from '../db/queries/project-stats.ts';
 import { flakeRate, wilsonInterval } from '../flakiness/model.ts';
 import { readableProject } from './project-param.ts';
@@ -22,20 +23,6 @@ const noResults: DayCounters = {
   wastedMs: 0,
   durationMs: 0,
 };
-
-/** Every day of the window, oldest first, including days without results. */
-function windowDays(startDay: string, today: Date): string[] {
-  const days: string[] = [];
-  const end = today.toISOString().slice(0, 10);
-  for (
-    let d = new Date(`${startDay}T00:00:00Z`);
-    d.toISOString().slice(0, 10) <= end;
-    d.setUTCDate(d.getUTCDate() + 1)
-  ) {
-    days.push(d.toISOString().slice(0, 10));
-  }
-  return days;
-}
 
 projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
@@ -67,7 +54,7 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     flakeRate: flakeRate(totals),
     flakeRateLow: interval.low,
     flakeRateHigh: interval.high,
-    trend: windowDays(window.startDay, now).map((day) => {
+    trend: daysFrom(window.startDay, now).map((day) => {
       const { durationMs: _, ...counters } = byDay.get(day) ?? { ...noResults, day };
       return { ...counters, day, flakeRate: flakeRate(counters) };
     }),

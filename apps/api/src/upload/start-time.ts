@@ -1,7 +1,6 @@
 import type { Sql } from '../db/client.ts';
 import { ensurePartitions, monthStart } from '../db/partitions.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../domain/window.ts';
 
 /** The report's start is outside what is kept: nothing of it is stored. */
 export class StartTimeOutOfRange extends Error {

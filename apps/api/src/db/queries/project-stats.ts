@@ -1,8 +1,9 @@
 import type { Sql } from '../client.ts';
+import { DAY_MS } from '../../domain/window.ts';
 import { commitFlakesColumn, type WindowSpec } from './flaky-tests.ts';
 import { countResolvedSince, isActiveNow } from './flaky-status.ts';
 
-const weekBefore = (now: Date) => new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000);
+const weekBefore = (now: Date) => new Date(now.getTime() - 7 * DAY_MS);
 
 export interface DailyTrendRow {
   day: string;
