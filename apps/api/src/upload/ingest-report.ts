@@ -1,5 +1,4 @@
 import type { Sql, TxSql } from '../db/client.ts';
-import { handled } from '../db/pipelining.ts';
 import {
   deletePart,
   findDuplicatePart,
@@ -130,22 +129,18 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       const plans = (mode: 'auto' | 'force_custom_plan') =>
         tx`select set_config('plan_cache_mode', ${mode}, true)`.execute();
       const customPlans = plans('force_custom_plan');
+      // The project first, on its own: a deleted project is refused as such (a failed statement
+      // sent after it would fail the whole transaction with its own error).
+      await lockUploadProject(tx, projectId);
       // Sent together; the server runs them in this order, which is the lock order of every
-      // upload: project, project window, then run. The project's answer is awaited first, so a
-      // deleted project is refused as such, not by the window insert's foreign-key error. The
-      // duplicate check runs again under the locks: an identical upload may have committed
-      // meanwhile.
-      const project = lockUploadProject(tx, projectId);
-      const locked = handled(
-        Promise.all([
-          lockProjectWindow(tx, projectId, input.settings.windowDays, now),
-          lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt),
-          findDuplicatePart(tx, projectId, input.contentHash, input.idempotencyKey),
-          customPlans,
-        ]),
-      );
-      await project;
-      const [windowStart, run, duplicate] = await locked;
+      // upload: project (locked just before), project window, then run. The duplicate check runs
+      // again under the locks: an identical upload may have committed meanwhile.
+      const [windowStart, run, duplicate] = await Promise.all([
+        lockProjectWindow(tx, projectId, input.settings.windowDays, now),
+        lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt),
+        findDuplicatePart(tx, projectId, input.contentHash, input.idempotencyKey),
+        customPlans,
+      ]);
       if (duplicate) throw new DuplicateUpload(duplicate.runId);
       refuseConflictingMetadata(run, input.meta);
       await recountFilledInParts(tx, run, windowStart);
