@@ -248,8 +248,9 @@ export const projectDailyStats = pgTable(
 
 /**
  * Per failed test per commit per branch ('' when none): the days of the pair's latest counted pass
- * and failure on that branch, where its commit flakes are counted from (flakiness/commit-flakes.ts).
- * Only pairs with a failure have rows; keyed by commit first, so a commit's pairs are one index range.
+ * and failure on that branch, where its commit flakes are counted from
+ * (flakiness/commit-flakes.ts). Only pairs with a failure have rows; keyed by commit first, so a
+ * commit's pairs are one index range.
  */
 export const testCommitStats = pgTable(
   'test_commit_stats',

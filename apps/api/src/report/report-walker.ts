@@ -58,8 +58,8 @@ export function computeOutcome(
  * per test per project per repeat, keyed by the identity of DESIGN.md §4. Reads only the fields
  * the schema declares, so config metadata, project `use`, stdio and attachments never reach the
  * output. Its text is made storable (toSafeText); a repeat count or a sum of attempt durations
- * that no column holds is an InvalidReportError naming the test. State carried across files: repeat numbering, the run's earliest start and latest end,
- * whether an attempt was interrupted.
+ * that no column holds is an InvalidReportError naming the test. State carried across files:
+ * repeat numbering, the run's earliest start and latest end, whether an attempt was interrupted.
  */
 export class ReportWalker {
   readonly results: NormalizedResult[] = [];

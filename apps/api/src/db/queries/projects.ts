@@ -69,8 +69,8 @@ export async function deleteProject(sql: Sql, projectId: string): Promise<boolea
   return sql.begin(async (tx) => {
     const locked = await tx`select 1 from projects where id = ${projectId} for update`;
     if (locked.length === 0) return false;
-    // test_results and the per-test aggregates carry no foreign keys (a key check per row would cost
-    // as much as the write): their rows are removed explicitly, each through an index.
+    // test_results and the per-test aggregates carry no foreign keys (a key check per row would
+    // cost as much as the write): their rows are removed explicitly, each through an index.
     await tx`
       delete from test_results
       where run_id in (select id from runs where project_id = ${projectId})
