@@ -7,7 +7,7 @@ import {
   uploadReport,
   type TestApp,
 } from '../../test/harness.ts';
-import { loadReport } from '../../test/fixtures/reports.ts';
+import { loadReport, type ReportName } from '../../test/fixtures/reports.ts';
 import { applyRetention } from '../jobs/retention.ts';
 import { createPartitionsAhead, listPartitions } from './partitions.ts';
 
@@ -33,8 +33,8 @@ interface Uploaded {
 }
 
 /** basic.json (28 tests) as if its run had started at `startTime`. */
-function reportStartingAt(startTime: string): string {
-  const report = structuredClone(loadReport('basic')) as { stats: { startTime: string } };
+function reportStartingAt(startTime: string, name: ReportName = 'basic'): string {
+  const report = structuredClone(loadReport(name)) as { stats: { startTime: string } };
   report.stats.startTime = startTime;
   return JSON.stringify(report);
 }
@@ -44,9 +44,10 @@ async function uploadAt(
   token: string,
   startTime: string,
   query: Record<string, string> = {},
+  name: ReportName = 'basic',
 ) {
   clock = new Date(Date.parse(startTime) + 3600_000);
-  const response = await uploadReport(app, token, reportStartingAt(startTime), { query });
+  const response = await uploadReport(app, token, reportStartingAt(startTime, name), { query });
   expect(response.status, await response.clone().text()).toBe(201);
   return ((await response.json()) as Uploaded).run;
 }
@@ -303,8 +304,9 @@ describe('retention', () => {
       const { project, token } = await createProject(app);
       const april = await uploadAt(app, token, '2025-04-20T08:00:00.000Z');
       const may = await uploadAt(app, token, '2025-05-20T08:00:00.000Z');
-      // One run whose shards straddle the first month kept.
-      const straddle = { pipeline: 'straddle', job: 'e2e' };
+      // One run whose shards straddle the first month kept. Its "always fails" results and the
+      // passes of a kept run of the same commit make that commit a flake, counted on June 1.
+      const straddle = { pipeline: 'straddle', job: 'e2e', commit: 'c-straddle' };
       const first = await uploadAt(app, token, '2025-05-31T23:50:00.000Z', {
         ...straddle,
         shard: '1/2',
@@ -314,7 +316,17 @@ describe('retention', () => {
         shard: '2/2',
       });
       expect(second.id).toBe(first.id);
-      const kept = await uploadAt(app, token, '2025-06-03T08:00:00.000Z');
+      const kept = await uploadAt(
+        app,
+        token,
+        '2025-06-03T08:00:00.000Z',
+        { commit: 'c-straddle' },
+        'all-pass',
+      );
+      const keptFlakes = (table: string) =>
+        count(`select coalesce(sum(commit_flakes), 0)::int as n from ${table}
+          where day >= '2025-06-01'`);
+      expect(await keptFlakes('project_daily_stats')).toBe(2);
       const recent = await uploadAt(app, token, '2026-06-01T08:00:00.000Z');
 
       // Twelve months before June 2026: June 2025 is the oldest month kept.
@@ -365,6 +377,11 @@ describe('retention', () => {
           await count(`select coalesce(sum(runs + skipped_runs), 0)::int as n from ${table}
             where day = '2025-06-03'`),
         ).toBeGreaterThan(0);
+      }
+
+      // The straddling run took its failures along: no commit flake is left in the kept days.
+      for (const table of ['test_daily_stats', 'project_daily_stats']) {
+        expect(await keptFlakes(table), table).toBe(0);
       }
 
       // Nothing more to remove the second time.

@@ -74,8 +74,8 @@ export async function dropPartitionsBefore(sql: Sql, cutoff: string): Promise<st
 /**
  * A (test, commit) pair seen only failing stops mattering once its latest failure is older than
  * the first day of the longest window a read can ask for (`cutoff`): a pass arriving later would
- * count its flake on the failure's day, outside every window. A pair with a pass and a failure is kept: its
- * flake moves if one of them is taken out.
+ * count its flake on the failure's day, outside every window. A pair with a pass and a failure is
+ * kept: its flake moves if one of them is taken out.
  */
 export async function pruneSettledCommits(sql: Sql, cutoff: string): Promise<number> {
   const deleted = await sql`

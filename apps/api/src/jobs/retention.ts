@@ -4,11 +4,10 @@ import { listProjects, lockProjectForWrite } from '../db/queries/projects.ts';
 import {
   deleteExpiredAggregates,
   deleteRuns,
-  listPartsSince,
   lockExpiredRuns,
   type ExpiredRun,
 } from '../db/queries/retention.ts';
-import { listPartResults } from '../db/queries/run-parts.ts';
+import { listPartResults, listParts } from '../db/queries/run-parts.ts';
 import { applyPartCounters } from '../flakiness/counters.ts';
 import { lockProjectWindow } from '../flakiness/window.ts';
 
@@ -90,7 +89,8 @@ async function expireProjectRuns(
 
 /**
  * A run that straddles the cutoff has parts in kept months, counted in kept days' aggregates:
- * they are taken out of them as a replaced part would be.
+ * they are taken out of them as a replaced part would be. The whole run is leaving, so none of
+ * its parts is read as counted when its commit's pairs are read again (commit-flakes.ts).
  */
 async function uncountKeptParts(
   tx: TxSql,
@@ -99,16 +99,17 @@ async function uncountKeptParts(
   cutoff: string,
   windowStart: string,
 ): Promise<void> {
-  const parts = await listPartsSince(tx, projectId, run.id, cutoff);
-  for (const [index, part] of parts.entries()) {
+  const parts = await listParts(tx, projectId, run.id);
+  const uncountedPartIds = parts.map((p) => p.id);
+  const since = Date.parse(`${cutoff}T00:00:00.000Z`);
+  for (const part of parts.filter((p) => p.startedAt.getTime() >= since)) {
     const stored = await listPartResults(tx, projectId, run.id, part);
     const scope = {
       projectId,
       createdAt: part.startedAt,
       branch: run.branch,
       commit: run.commit,
-      // Parts already taken out are still stored, but no longer counted.
-      uncountedPartIds: parts.slice(0, index).map((p) => p.id),
+      uncountedPartIds,
     };
     await applyPartCounters(tx, scope, stored, -1, windowStart);
   }

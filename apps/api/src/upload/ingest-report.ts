@@ -4,7 +4,7 @@ import {
   findDuplicatePart,
   findPartByShard,
   insertPart,
-  listOtherParts,
+  listParts,
   listPartResults,
   updatePartStatus,
 } from '../db/queries/run-parts.ts';
@@ -275,7 +275,7 @@ async function recountOtherParts(
   scope: (createdAt: Date, uncountedPartIds: readonly string[]) => PartScope,
 ): Promise<void> {
   if (excludedNow === run.excludedFromStats) return;
-  const others = await listOtherParts(tx, run.projectId, run.id, newPartId);
+  const others = (await listParts(tx, run.projectId, run.id)).filter((p) => p.id !== newPartId);
   for (const [index, other] of others.entries()) {
     const stored = await listPartResults(tx, run.projectId, run.id, other);
     // Rejoining parts are re-added one by one: those not re-added yet are not counted.

@@ -29,19 +29,6 @@ export async function lockExpiredRuns(
     for update`;
 }
 
-/** The run's parts that started from `cutoff` on: a run that straddles it has results there. */
-export async function listPartsSince(
-  tx: TxSql,
-  projectId: string,
-  runId: string,
-  cutoff: string,
-): Promise<{ id: string; startedAt: Date }[]> {
-  return tx<{ id: string; startedAt: Date }[]>`
-    select id, started_at as "startedAt" from run_parts
-    where project_id = ${projectId} and run_id = ${runId} and started_at >= ${cutoff}::timestamptz
-    order by id`;
-}
-
 /**
  * Deletes the runs with their parts and their results in the months kept; their results before
  * `cutoff` lie in partitions that are dropped whole afterwards.

@@ -81,6 +81,7 @@ export async function updatePartStatus(
   await tx`update run_parts set status = ${status} where project_id = ${projectId} and id = ${partId}`;
 }
 
+/** A run's parts, in the order they were first stored. */
 export async function listParts(
   tx: TxSql,
   projectId: string,
@@ -88,18 +89,7 @@ export async function listParts(
 ): Promise<{ id: string; startedAt: Date }[]> {
   return tx<{ id: string; startedAt: Date }[]>`
     select id, started_at as "startedAt" from run_parts
-    where project_id = ${projectId} and run_id = ${runId}`;
-}
-
-export async function listOtherParts(
-  tx: TxSql,
-  projectId: string,
-  runId: string,
-  exceptPartId: string,
-): Promise<{ id: string; startedAt: Date }[]> {
-  return tx<{ id: string; startedAt: Date }[]>`
-    select id, started_at as "startedAt" from run_parts
-    where project_id = ${projectId} and run_id = ${runId} and id <> ${exceptPartId}`;
+    where project_id = ${projectId} and run_id = ${runId} order by id`;
 }
 
 /** A stored part's results as the counters need them (to take them back out). */
