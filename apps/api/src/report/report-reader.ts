@@ -20,7 +20,7 @@ export interface NormalizeOptions {
 }
 
 /**
- * Reads a Playwright JSON report into what ingest stores (see types.ts): the report-level facts,
+ * Reads a Playwright JSON report into what ingest stores (domain/report.ts): the report-level facts,
  * then the results a batch of file suites at a time, so that ingest can store one batch while the
  * next is being normalised. Each file suite is parsed with the zod schema when it is read: an
  * invalid one throws InvalidReportError. Pure.

@@ -54,7 +54,7 @@ export function computeOutcome(
 }
 
 /**
- * Walks a report's file suites and turns every test into normalised results (see types.ts): one
+ * Walks a report's file suites and turns every test into normalised results (domain/report.ts): one
  * per test per project per repeat, keyed by the identity of DESIGN.md §4. Reads only the fields
  * the schema declares, so config metadata, project `use`, stdio and attachments never reach the
  * output. Its text is made storable (toSafeText); a repeat count or a sum of attempt durations
