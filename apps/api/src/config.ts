@@ -49,6 +49,10 @@ const configSchema = z.object({
   RESOLVE_AFTER_RUNS: z.coerce.number().int().min(1).max(10000).default(20),
   MASS_FAILURE_RATIO: z.coerce.number().min(0).max(1).default(0.8),
   LOG_REQUESTS: booleanish.default(true),
+  /** Serve the dashboard on the API's port (API under /api, pages everywhere else). */
+  SERVE_DASHBOARD: booleanish.default(true),
+  /** The dashboard's adapter-node build; default the workspace's apps/dashboard/build. */
+  DASHBOARD_DIR: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema> & {

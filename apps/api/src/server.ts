@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { createApp } from './app.ts';
-import { resolveAdminToken } from './admin-token.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { resolveAdminToken, type AdminToken } from './admin-token.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createListener, dashboardBuildDir, loadDashboard } from './dashboard.ts';
 import { embeddedDataDir, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPartitionsAhead } from './db/partitions.ts';
@@ -44,28 +45,11 @@ async function main(): Promise<void> {
     startedAt: new Date(),
     now,
   });
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    logger.info({ port: info.port, database: database.mode }, 'listening');
-    const lines = [
-      '',
-      `  Flackyness is running at ${config.publicUrl}`,
-      `  Database: ${database.mode === 'embedded' ? `embedded PostgreSQL in ${resolve(config.DATA_DIR)}` : 'PostgreSQL (DATABASE_URL)'}`,
-    ];
-    if (adminToken.generated) {
-      lines.push(
-        `  Admin token (shown once, kept in ${adminToken.file}):`,
-        `    ${adminToken.token}`,
-      );
-    } else if (adminToken.file) {
-      lines.push(`  Admin token: in ${adminToken.file}`);
-    } else {
-      lines.push('  Admin token: the ADMIN_TOKEN you set');
-    }
-    lines.push(
-      `  Create a project: curl -X POST ${config.publicUrl}/api/v1/admin/projects -H "Authorization: Bearer <admin token>" -H "Content-Type: application/json" -d '{"name":"My app"}'`,
-      '',
-    );
-    process.stdout.write(`${lines.join('\n')}\n`);
+  const dashboard = await loadDashboard(config);
+  const server = createServer(createListener(app.fetch, dashboard));
+  server.listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT, database: database.mode, dashboard: Boolean(dashboard) }, 'listening');
+    process.stdout.write(`${startBanner(config, database.mode, adminToken, Boolean(dashboard))}\n`);
   });
 
   let closing = false;
@@ -81,6 +65,35 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** What the operator needs at start: where to go, how to sign in, where the data is. */
+function startBanner(
+  config: Config,
+  databaseMode: string,
+  adminToken: AdminToken,
+  withDashboard: boolean,
+): string {
+  const lines = [
+    '',
+    `  Flackyness is running at ${config.publicUrl}`,
+    withDashboard
+      ? `  Dashboard: open ${config.publicUrl} and sign in with the admin token (or a project token)`
+      : `  Dashboard: not served (build it with "pnpm build", or SERVE_DASHBOARD=false; looked in ${dashboardBuildDir(config)})`,
+    `  Database: ${databaseMode === 'embedded' ? `embedded PostgreSQL in ${resolve(config.DATA_DIR)}` : 'PostgreSQL (DATABASE_URL)'}`,
+  ];
+  if (adminToken.generated) {
+    lines.push(`  Admin token (shown once, kept in ${adminToken.file}):`, `    ${adminToken.token}`);
+  } else if (adminToken.file) {
+    lines.push(`  Admin token: in ${adminToken.file}`);
+  } else {
+    lines.push('  Admin token: the ADMIN_TOKEN you set');
+  }
+  lines.push(
+    `  Create a project: curl -X POST ${config.publicUrl}/api/v1/admin/projects -H "Authorization: Bearer <admin token>" -H "Content-Type: application/json" -d '{"name":"My app"}'`,
+    '',
+  );
+  return lines.join('\n');
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
+import type { Config } from './config.ts';
+
+/**
+ * One port for the API and the dashboard: paths the API owns go to the Hono app, every other path
+ * to the dashboard's SvelteKit handler (its adapter-node build), loaded at start when it exists.
+ * The dashboard's server-side reads reach the API in process, through a fetch function handed over
+ * on a global symbol, so they cost no loopback socket; run as two services, it uses API_URL.
+ */
+
+const API_PATH = /^\/(?:api\/|health$|ready$|metrics$|\.well-known\/)/;
+
+/** Where the dashboard's server code looks for the in-process API (see apps/dashboard api.ts). */
+const API_FETCH = Symbol.for('flackyness.apiFetch');
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export function dashboardBuildDir(config: Config): string {
+  return config.DASHBOARD_DIR
+    ? resolve(config.DASHBOARD_DIR)
+    : fileURLToPath(new URL('../../dashboard/build', import.meta.url));
+}
+
+/** The dashboard's request handler, or undefined when it is turned off or not built. */
+export async function loadDashboard(config: Config): Promise<NodeHandler | undefined> {
+  if (!config.SERVE_DASHBOARD) return undefined;
+  const file = join(dashboardBuildDir(config), 'handler.js');
+  if (!existsSync(file)) return undefined;
+  const module = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
+  return module.handler;
+}
+
+/** The listener for the one port; without a dashboard, the API answers every path. */
+export function createListener(
+  fetchApi: (request: Request) => Response | Promise<Response>,
+  dashboard: NodeHandler | undefined,
+): RequestListener {
+  const api = getRequestListener(fetchApi);
+  if (!dashboard) return api;
+  (globalThis as Record<symbol, unknown>)[API_FETCH] = fetchApi;
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (API_PATH.test(path)) {
+      void api(req, res);
+      return;
+    }
+    dashboard(req, res, () => void api(req, res));
+  };
+}

@@ -1,0 +1,28 @@
+import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
+import { SESSION_COOKIE } from '$lib/server/config';
+
+/** Pages anyone may open; every other page needs a session (the API checks it again). */
+const PUBLIC_PATHS = new Set(['/login']);
+
+export const handle: Handle = async ({ event, resolve }) => {
+  event.locals.session = event.cookies.get(SESSION_COOKIE) || undefined;
+  if (!event.locals.session && !PUBLIC_PATHS.has(event.url.pathname)) {
+    const next = event.url.pathname + event.url.search;
+    redirect(303, next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
+  }
+  const response = await resolve(event);
+  response.headers.set('x-content-type-options', 'nosniff');
+  response.headers.set('referrer-policy', 'same-origin');
+  response.headers.set('x-frame-options', 'DENY');
+  // Pages show one viewer's data: never let a shared cache keep them.
+  if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+  return response;
+};
+
+/** An unexpected error: logged here, shown as a plain 500 that echoes nothing internal. */
+export const handleError: HandleServerError = ({ error, event, status }) => {
+  if (status !== 404) {
+    console.error(`dashboard error on ${event.url.pathname}:`, error);
+  }
+  return { message: status === 404 ? 'Page not found' : 'Something went wrong on our side', code: String(status) };
+};

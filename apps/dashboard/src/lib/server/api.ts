@@ -1,0 +1,102 @@
+import { error, redirect, type Cookies } from '@sveltejs/kit';
+import type { ApiErrorBody } from '@flackyness/shared/api';
+import { SESSION_COOKIE, config } from './config';
+
+/**
+ * A small typed client for the read API, used by load functions and form actions. It forwards
+ * the viewer's session as a bearer credential and turns the API's answers into SvelteKit's:
+ * 401 sends the viewer to /login, 404 and other 4xx become error pages, and an API that cannot be
+ * reached becomes a 503 that says so.
+ */
+
+type ApiFetch = (request: Request) => Response | Promise<Response>;
+
+/** Set by the API server when it serves the dashboard in the same process: no loopback socket. */
+const IN_PROCESS = Symbol.for('flackyness.apiFetch');
+
+function transport(): ApiFetch {
+  const handedOver = (globalThis as Record<symbol, unknown>)[IN_PROCESS];
+  return typeof handedOver === 'function' ? (handedOver as ApiFetch) : (request) => fetch(request);
+}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export function apiPath(path: string, query: Query = {}): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** Sends one request to the API; answers the parsed JSON body, or throws ApiFailure. */
+export async function callApi<T>(
+  path: string,
+  init: { method?: string; body?: unknown; session?: string | undefined; query?: Query } = {},
+): Promise<T> {
+  const headers = new Headers({ accept: 'application/json' });
+  if (init.session) headers.set('authorization', `Bearer ${init.session}`);
+  if (init.body !== undefined) headers.set('content-type', 'application/json');
+  const request = new Request(`${config.apiUrl}/api/v1${apiPath(path, init.query)}`, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  let response: Response;
+  try {
+    response = await transport()(request);
+  } catch {
+    throw new ApiFailure(503, 'api_unreachable', `The Flackyness API at ${config.apiUrl} cannot be reached`);
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new ApiFailure(502, 'bad_gateway', 'The API answered something that is not JSON');
+  }
+  if (!response.ok) {
+    const failure = (body as ApiErrorBody | undefined)?.error;
+    throw new ApiFailure(
+      response.status,
+      failure?.code ?? 'error',
+      failure?.message ?? `The API answered ${response.status}`,
+    );
+  }
+  return body as T;
+}
+
+/** The reader a page's load function uses: its viewer's session, SvelteKit errors on failure. */
+export interface ApiReader {
+  get<T>(path: string, query?: Query): Promise<T>;
+}
+
+export function apiReader(cookies: Cookies, url: URL): ApiReader {
+  const session = cookies.get(SESSION_COOKIE);
+  return {
+    async get<T>(path: string, query?: Query) {
+      try {
+        return await callApi<T>(path, { session, query });
+      } catch (failure) {
+        if (!(failure instanceof ApiFailure)) throw failure;
+        if (failure.status === 401) {
+          cookies.delete(SESSION_COOKIE, { path: '/' });
+          redirect(303, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+        }
+        error(failure.status, { message: failure.message, code: failure.code });
+      }
+    },
+  };
+}

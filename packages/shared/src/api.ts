@@ -1,0 +1,260 @@
+/**
+ * The read API's response shapes (shared/DESIGN.md §5), as the dashboard consumes them. Ids are
+ * strings, times ISO 8601 UTC, lists `{ items, nextCursor }`.
+ */
+
+export type Outcome = 'expected' | 'unexpected' | 'flaky' | 'skipped';
+export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'timedout' | 'running' | 'cancelled';
+export type RunSource = 'upload' | 'live';
+export type FlakyStatus = 'active' | 'resolved' | 'none';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export type Viewer =
+  | { kind: 'admin' }
+  | { kind: 'project'; projectId: string; projectSlug: string; projectName: string };
+
+export interface SessionCreated {
+  session: string;
+  expiresAt: string;
+  viewer: Viewer;
+}
+
+export interface SessionInfo {
+  viewer: Viewer;
+  expiresAt: string | null;
+}
+
+export interface Project {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface Totals {
+  total: number;
+  expected: number;
+  unexpected: number;
+  flaky: number;
+  skipped: number;
+}
+
+export interface TrendDay {
+  day: string;
+  runs: number;
+  flakyRuns: number;
+  failedRuns: number;
+  commitFlakes: number;
+  skippedRuns: number;
+  wastedMs: number;
+  flakeRate: number;
+}
+
+export interface ProjectStats {
+  projectId: string;
+  days: number;
+  branch: string | null;
+  totalTests: number;
+  activeFlaky: number;
+  fixedThisWeek: number;
+  runs: number;
+  flakyRuns: number;
+  failedRuns: number;
+  commitFlakes: number;
+  skippedRuns: number;
+  wastedMs: number;
+  durationMs: number;
+  flakeRate: number;
+  flakeRateLow: number;
+  flakeRateHigh: number;
+  trend: TrendDay[];
+}
+
+export interface FlakyTestItem {
+  testId: string;
+  title: string;
+  titlePath: string[];
+  file: string;
+  projectName: string;
+  runs: number;
+  flakyRuns: number;
+  failedRuns: number;
+  commitFlakes: number;
+  flakeRate: number;
+  flakeRateLow: number;
+  flakeRateHigh: number;
+  failRate: number;
+  flipRate: number;
+  wastedMs: number;
+  status: FlakyStatus;
+  resolution: 'clean-runs' | 'aged-out' | null;
+  firstDetectedAt: string | null;
+  lastFlakyAt: string | null;
+  resolvedAt: string | null;
+  lastSeenAt: string | null;
+}
+
+export interface Run {
+  id: string;
+  projectId: string;
+  status: RunStatus;
+  source: RunSource;
+  branch: string | null;
+  commit: string | null;
+  pipeline: string | null;
+  job: string | null;
+  ciProvider: string | null;
+  repository: string | null;
+  pr: string | null;
+  runUrl: string | null;
+  environment: string | null;
+  runName: string | null;
+  playwrightVersion: string | null;
+  reporterVersion?: string | null;
+  startedAt: string;
+  durationMs: number;
+  totals: Totals;
+  parts: number;
+  excludedFromStats: boolean;
+  createdAt: string;
+  updatedAt: string;
+  url: string;
+}
+
+export interface RunPart {
+  id: string;
+  shard: string | null;
+  status: RunStatus;
+  partial: boolean;
+  startedAt: string;
+  durationMs: number;
+  totals: Totals;
+  errors: unknown;
+  uploadedAt: string;
+}
+
+export interface AttemptDetail {
+  status?: string;
+  durationMs?: number;
+  retry?: number;
+  startedAt?: string | null;
+  error?: { message?: string; stack?: string } | null;
+}
+
+export interface ResultFields {
+  repeatIndex: number;
+  outcome: Outcome;
+  expectedStatus: string;
+  attempts: number;
+  finalStatus: string;
+  durationMs: number;
+  failedDurationMs: number;
+  error: { message: string; signature: string | null } | null;
+  attemptDetails: AttemptDetail[] | null;
+  annotations: { type: string; description?: string }[];
+}
+
+export interface RunResult extends ResultFields {
+  testId: string;
+  title: string;
+  titlePath: string[];
+  file: string;
+  projectName: string;
+}
+
+export interface RunDetail {
+  run: Run;
+  parts: RunPart[];
+  results: RunResult[];
+}
+
+export interface TestInfo {
+  id: string;
+  projectId: string;
+  title: string;
+  titlePath: string[];
+  file: string;
+  projectName: string;
+  tags: string[];
+  playwrightId: string | null;
+  line: number | null;
+  column: number | null;
+  firstSeenAt: string;
+}
+
+export interface TestSibling {
+  testId: string;
+  projectName: string;
+  runs: number;
+  flakyRuns: number;
+  failedRuns: number;
+  flakeRate: number;
+  flakeRateLow: number;
+  flakeRateHigh: number;
+  status: FlakyStatus;
+}
+
+export interface FlakyRunReason {
+  runId: string;
+  startedAt: string;
+  branch: string | null;
+  commit: string | null;
+  attempts: number;
+  url: string;
+}
+
+export interface CommitFlakeReason {
+  commit: string;
+  branch: string | null;
+  passedRunId: string;
+  failedRunId: string;
+  lastSeenAt: string;
+}
+
+export interface TestDetail {
+  test: TestInfo;
+  days: number;
+  branch: string | null;
+  stats: FlakyTestItem | null;
+  siblings: TestSibling[];
+  reason: { flakyRuns: FlakyRunReason[]; commitFlakes: CommitFlakeReason[] };
+}
+
+export interface HistoryEntry extends ResultFields {
+  runId: string;
+  startedAt: string;
+  branch: string | null;
+  commit: string | null;
+  runStatus: RunStatus;
+  excludedFromStats: boolean;
+  ciRunUrl: string | null;
+  url: string;
+}
+
+export interface TestErrorGroup {
+  signature: string;
+  message: string;
+  failures: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastRunId: string;
+}
+
+export interface ErrorGroup {
+  signature: string;
+  message: string;
+  failures: number;
+  tests: number;
+  runs: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  sampleTests: { testId: string; title: string; file: string; projectName: string }[];
+}
