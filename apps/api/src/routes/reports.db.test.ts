@@ -193,7 +193,7 @@ describe('upload forms', () => {
   });
 
   it('answers 201 in the documented shape, flaky tests included', async () => {
-    const { project, token } = await createProject(t);
+    const { token } = await createProject(t);
     const response = await uploadReport(t, token, basic, {
       query: { branch: 'main', commit: 'c0ffee1' },
     });
