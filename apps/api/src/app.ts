@@ -12,6 +12,7 @@ import { projectRoutes } from './routes/projects.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { testRoutes } from './routes/tests.ts';
 
 /** Builds the HTTP app from resolved dependencies; no I/O happens here. */
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes);
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/reports', reportRoutes);
+  app.route('/api/v1', sessionRoutes);
   app.route('/api/v1', projectRoutes);
   app.route('/api/v1', runRoutes);
   app.route('/api/v1', flakyTestRoutes);

@@ -29,3 +29,15 @@ describe('.env files', () => {
     expect(() => loadConfig(environmentWithEnvFiles([bad], {}))).toThrow(/FLAKE_WINDOW_DAYS/);
   });
 });
+
+describe('SESSION_TTL_HOURS', () => {
+  it('defaults to 12 hours and takes 1 to 8760', () => {
+    expect(loadConfig({}).SESSION_TTL_HOURS).toBe(12);
+    expect(loadConfig({ SESSION_TTL_HOURS: '1' }).SESSION_TTL_HOURS).toBe(1);
+    expect(loadConfig({ SESSION_TTL_HOURS: '8760' }).SESSION_TTL_HOURS).toBe(8760);
+  });
+
+  it.each(['0', '8761', '1.5', 'soon'])('refuses %s', (value) => {
+    expect(() => loadConfig({ SESSION_TTL_HOURS: value })).toThrow(/SESSION_TTL_HOURS/);
+  });
+});

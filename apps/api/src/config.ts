@@ -48,6 +48,8 @@ const configSchema = z.object({
   FLAKE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   RESOLVE_AFTER_RUNS: z.coerce.number().int().min(1).max(10000).default(20),
   MASS_FAILURE_RATIO: z.coerce.number().min(0).max(1).default(0.8),
+  /** How long a dashboard login lasts. */
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(12),
   LOG_REQUESTS: booleanish.default(true),
   /** Serve the dashboard on the API's port (API under /api, pages everywhere else). */
   SERVE_DASHBOARD: booleanish.default(true),

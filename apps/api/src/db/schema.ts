@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   date,
   doublePrecision,
   index,
@@ -50,6 +51,46 @@ export const projectTokens = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }),
   },
   (t) => [index('project_tokens_project_idx').on(t.projectId)],
+);
+
+/**
+ * Dashboard sessions (logins), kept as SHA-256 hashes of their `flks_` secrets. They give read
+ * access only. A project session ends with the token it was opened with (`tokenId`); an admin
+ * session with the admin token in force (`adminTokenHash`).
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: id(),
+    secretHash: text('secret_hash').notNull().unique(),
+    kind: text('kind', { enum: ['admin', 'project'] }).notNull(),
+    projectId: bigint('project_id', { mode: 'bigint' }).references(() => projects.id, {
+      onDelete: 'cascade',
+    }),
+    tokenId: bigint('token_id', { mode: 'bigint' }).references(() => projectTokens.id, {
+      onDelete: 'cascade',
+    }),
+    adminTokenHash: text('admin_token_hash'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    check('sessions_kind_check', sql`${t.kind} in ('admin', 'project')`),
+    check(
+      'sessions_credential_check',
+      sql`(${t.kind} = 'admin' and ${t.adminTokenHash} is not null
+        and ${t.projectId} is null and ${t.tokenId} is null)
+      or (${t.kind} = 'project' and ${t.adminTokenHash} is null
+        and ${t.projectId} is not null and ${t.tokenId} is not null)`,
+    ),
+    index('sessions_expires_idx').on(t.expiresAt),
+    index('sessions_project_idx')
+      .on(t.projectId)
+      .where(sql`${t.projectId} is not null`),
+    index('sessions_token_idx')
+      .on(t.tokenId)
+      .where(sql`${t.tokenId} is not null`),
+  ],
 );
 
 /** One CI invocation; its uploads (one per shard) are its parts. */

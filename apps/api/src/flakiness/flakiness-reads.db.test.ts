@@ -111,7 +111,7 @@ describe('GET /tests/:testId/history', () => {
             runStatus: p.ledger.runStatus(part.run.key),
             excludedFromStats: p.ledger.excluded(part.run),
             ciRunUrl: null,
-            url: `http://flackyness.test/projects/${p.project.id}/runs/${runId}`,
+            url: `http://flackyness.test/runs/${runId}`,
           };
         });
         const items = (await readHistory(key, w)).map(

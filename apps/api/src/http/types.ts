@@ -15,8 +15,16 @@ export interface AppDeps {
   now: () => Date;
 }
 
-/** Who is calling: the operator, or a project's CI. */
-export type Principal = { kind: 'admin' } | { kind: 'project'; projectId: string };
+/** A dashboard login the caller presented instead of a token: it may read, never write. */
+export interface PrincipalSession {
+  id: string;
+  expiresAt: Date;
+}
+
+/** Who is calling: the operator, or a project's CI; `session` when through a dashboard login. */
+export type Principal =
+  | { kind: 'admin'; session?: PrincipalSession }
+  | { kind: 'project'; projectId: string; session?: PrincipalSession };
 
 export interface AppEnv {
   Variables: {

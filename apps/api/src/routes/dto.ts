@@ -32,12 +32,13 @@ export function toRunDto(run: RunRow, publicUrl: string) {
     excludedFromStats: run.excludedFromStats,
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),
-    url: runUrl(publicUrl, run),
+    url: runUrl(publicUrl, run.id),
   };
 }
 
-export function runUrl(publicUrl: string, run: { projectId: string; id: string }): string {
-  return `${publicUrl}/projects/${run.projectId}/runs/${run.id}`;
+/** The run's page on the dashboard (its stable path, DESIGN.md §5). */
+export function runUrl(publicUrl: string, runId: string): string {
+  return `${publicUrl}/runs/${runId}`;
 }
 
 export function toRunPartDto(part: RunPartRow) {

@@ -1,12 +1,13 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { assertCanRead, requireViewer } from '../http/auth.ts';
-import { cursorId, cursorTime, decodeCursor, page } from '../http/pagination.ts';
+import { cursorId, cursorIndex, cursorTime, decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { safeTextParam } from '../http/safe-text-param.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError } from '../errors.ts';
-import { getRun, listRunParts, listRunResults, listRuns } from '../db/queries/runs.ts';
+import { listRunResultsPage } from '../db/queries/run-results.ts';
+import { getRun, listRunParts, listRunResults, listRuns, type RunRow } from '../db/queries/runs.ts';
 import { toRunDto, toRunPartDto, toRunResultDto } from './dto.ts';
 import { readableProject } from './project-param.ts';
 
@@ -51,12 +52,18 @@ runRoutes.get('/projects/:project/runs', requireViewer(), async (c) => {
   );
 });
 
-runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
-  const { database, config } = c.get('deps');
-  const runId = c.req.param('runId');
-  const run = await getRun(database.sql, runId);
+/** The `:runId` of the path, readable by the caller, or 404. */
+async function readableRun(c: Context<AppEnv>): Promise<RunRow> {
+  const runId = c.req.param('runId') ?? '';
+  const run = await getRun(c.get('deps').database.sql, runId);
   if (!run) throw new ApiError('not_found', `Run "${runId}" not found`);
   assertCanRead(c.get('principal'), run.projectId, `Run "${runId}"`);
+  return run;
+}
+
+runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
+  const { database, config } = c.get('deps');
+  const run = await readableRun(c);
   const [parts, results] = await Promise.all([
     listRunParts(database.sql, run.projectId, run.id),
     listRunResults(database.sql, run.projectId, run.id),
@@ -66,4 +73,42 @@ runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
     parts: parts.map(toRunPartDto),
     results: results.map(toRunResultDto),
   });
+});
+
+const outcomes = ['expected', 'unexpected', 'flaky', 'skipped'] as const;
+
+const runResultsQuery = z.strictObject({
+  outcome: z.enum(outcomes).optional(),
+  q: safeTextParam(200)
+    .transform((q) => q.trim())
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(500).optional(),
+});
+
+/**
+ * [outcome, test id, repeat index, part id] of a page's last result: the test stands for its file,
+ * title path and project (unbounded text), which the query reads back.
+ */
+const runResultCursor = z.tuple([z.enum(outcomes), cursorId, cursorIndex, cursorId]);
+
+runRoutes.get('/runs/:runId/results', requireViewer(), async (c) => {
+  const { database } = c.get('deps');
+  const run = await readableRun(c);
+  const query = validate(runResultsQuery, c.req.query(), 'query parameters');
+  const after = decodeCursor(query.cursor, runResultCursor);
+  const rows = await listRunResultsPage(database.sql, run.projectId, run.id, {
+    outcome: query.outcome,
+    q: query.q || undefined,
+    limit: query.limit,
+    after: after && {
+      outcome: after[0],
+      testId: after[1],
+      repeatIndex: after[2],
+      partId: after[3],
+    },
+  });
+  return c.json(
+    page(rows, query.limit, toRunResultDto, (r) => [r.outcome, r.testId, r.repeatIndex, r.partId]),
+  );
 });

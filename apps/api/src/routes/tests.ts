@@ -113,7 +113,7 @@ testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
         runStatus: r.runStatus,
         excludedFromStats: r.excludedFromStats,
         ciRunUrl: r.ciRunUrl,
-        url: runUrl(config.publicUrl, { projectId: test.projectId, id: r.runId }),
+        url: runUrl(config.publicUrl, r.runId),
       }),
       (r) => [r.createdAt.toISOString(), r.runId, r.partId, r.repeatIndex],
     ),

@@ -1,5 +1,6 @@
 import type { Sql } from '../client.ts';
 import { flakeRateSql } from '../counter-sql.ts';
+import { containsPattern } from '../like-pattern.ts';
 import type { Outcome } from '../../domain/report.ts';
 import {
   currentStateColumns,
@@ -126,7 +127,7 @@ export async function listFlakyTests(
   const sortBy = sql.unsafe(sortExpression[query.sort]);
   const direction = sql.unsafe(query.order === 'asc' ? 'asc' : 'desc');
   const comparison = sql.unsafe(query.order === 'asc' ? '>' : '<');
-  const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
+  const pattern = query.q ? containsPattern(query.q) : undefined;
   // Every sort column is non-null, so (sort value, test id) orders the list totally.
   const after = query.after;
   const keyset = after

@@ -3,15 +3,21 @@ import type { Sql, TxSql } from '../client.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** `flk_` + 43 base62 characters (~256 bits), unbiased: bytes ≥ 248 are drawn again. */
-export function generateProjectToken(): string {
-  let out = 'flk_';
-  while (out.length < 4 + 43) {
+/** `prefix` + 43 base62 characters (~256 bits), unbiased: bytes ≥ 248 are drawn again. */
+export function generateSecret(prefix: string): string {
+  const length = prefix.length + 43;
+  let out = prefix;
+  while (out.length < length) {
     for (const byte of randomBytes(64)) {
-      if (byte < 248 && out.length < 4 + 43) out += BASE62[byte % 62];
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
     }
   }
   return out;
+}
+
+/** `flk_` + 43 base62 characters. */
+export function generateProjectToken(): string {
+  return generateSecret('flk_');
 }
 
 /** The project a live token belongs to; tokens retired by a rotation work until `expires_at`. */
@@ -20,6 +26,29 @@ export async function findProjectByToken(sql: Sql, tokenHash: string): Promise<s
     select project_id as "projectId" from project_tokens
     where token_hash = ${tokenHash} and (expires_at is null or expires_at > now())`;
   return row?.projectId;
+}
+
+export interface LiveTokenRow {
+  tokenId: string;
+  projectId: string;
+  projectSlug: string;
+  projectName: string;
+  /** Set once a rotation retired the token: it works until then. */
+  expiresAt: Date | null;
+}
+
+/** A live token's row and its project, for a login with it. */
+export async function findLiveToken(
+  sql: Sql,
+  tokenHash: string,
+): Promise<LiveTokenRow | undefined> {
+  const [row] = await sql<LiveTokenRow[]>`
+    select t.id as "tokenId", t.project_id as "projectId", p.slug as "projectSlug",
+      p.name as "projectName", t.expires_at as "expiresAt"
+    from project_tokens t
+    join projects p on p.id = t.project_id
+    where t.token_hash = ${tokenHash} and (t.expires_at is null or t.expires_at > now())`;
+  return row;
 }
 
 export async function insertProjectToken(
