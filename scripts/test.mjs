@@ -41,9 +41,8 @@ if (hasPostgres) {
   }
 }
 
-// The tests' own report, read back to print one plain closing line ("N passed, N failed").
+// The tests' own reports, read back to print one plain closing line ("N passed, N failed").
 const reportDir = mkdtempSync(join(tmpdir(), 'flackyness-test-'));
-const reportFile = join(reportDir, 'vitest.json');
 
 function run(command, args) {
   console.log(`\n> ${command} ${args.join(' ')}`);
@@ -52,24 +51,51 @@ function run(command, args) {
 
 // The pnpm running this script (npx pnpm@… on a machine without a global pnpm) runs the tests too.
 const pnpm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['pnpm'];
-const status = run(pnpm[0], [
-  ...pnpm.slice(1),
-  '--filter',
-  '@flackyness/api',
-  'exec',
-  'vitest',
-  'run',
-  ...projects.flatMap((p) => ['--project', p]),
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${reportFile}`,
-]);
 
-if (existsSync(reportFile)) {
-  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-  console.log(
-    `\nTests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
-  );
+function vitest(pkg, vitestProjects, reportName) {
+  return run(pnpm[0], [
+    ...pnpm.slice(1),
+    '--filter',
+    pkg,
+    'exec',
+    'vitest',
+    'run',
+    ...vitestProjects.flatMap((p) => ['--project', p]),
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${join(reportDir, reportName)}`,
+  ]);
 }
+
+// The dashboard's browser tests drive Debian's Chromium against the real server and its build.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const dashboardProjects = ['unit'];
+if (existsSync(chromium)) {
+  dashboardProjects.push('browser');
+} else {
+  console.error(
+    `\n!! Chromium is not at ${chromium}: the dashboard's browser tests were SKIPPED.\n` +
+      '!! Install it (apt-get install -y chromium) or set CHROMIUM_PATH.\n',
+  );
+  if (process.env.CI) {
+    console.error('Under CI skipped browser tests are a failure.');
+    process.exit(1);
+  }
+}
+
+const statuses = [vitest('@flackyness/api', projects, 'api.json')];
+statuses.push(run(pnpm[0], [...pnpm.slice(1), '--filter', '@flackyness/dashboard', 'build']));
+statuses.push(vitest('@flackyness/dashboard', dashboardProjects, 'dashboard.json'));
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+for (const name of ['api.json', 'dashboard.json']) {
+  const file = join(reportDir, name);
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += report.numPassedTests;
+  totals.failed += report.numFailedTests;
+  totals.skipped += report.numPendingTests + report.numTodoTests;
+}
+console.log(`\nTests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 rmSync(reportDir, { recursive: true, force: true });
-process.exit(status);
+process.exit(statuses.find((status) => status !== 0) ?? 0);

@@ -1,9 +1,6 @@
 import { sveltekit } from '@sveltejs/kit/vite';
-import { defineConfig } from 'vitest/config';
+import { defineConfig } from 'vite';
 
 export default defineConfig({
   plugins: [sveltekit()],
-  test: {
-    include: ['src/**/*.test.ts'],
-  },
 });

@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   const dashboard = await loadDashboard(config);
   const server = createServer(createListener(app.fetch, dashboard));
   server.listen(config.PORT, config.HOST, () => {
-    logger.info({ port: config.PORT, database: database.mode, dashboard: Boolean(dashboard) }, 'listening');
+    logger.info(
+      { port: config.PORT, database: database.mode, dashboard: Boolean(dashboard) },
+      'listening',
+    );
     process.stdout.write(`${startBanner(config, database.mode, adminToken, Boolean(dashboard))}\n`);
   });
 
@@ -83,7 +86,10 @@ function startBanner(
     `  Database: ${databaseMode === 'embedded' ? `embedded PostgreSQL in ${resolve(config.DATA_DIR)}` : 'PostgreSQL (DATABASE_URL)'}`,
   ];
   if (adminToken.generated) {
-    lines.push(`  Admin token (shown once, kept in ${adminToken.file}):`, `    ${adminToken.token}`);
+    lines.push(
+      `  Admin token (shown once, kept in ${adminToken.file}):`,
+      `    ${adminToken.token}`,
+    );
   } else if (adminToken.file) {
     lines.push(`  Admin token: in ${adminToken.file}`);
   } else {

@@ -15,7 +15,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   response.headers.set('referrer-policy', 'same-origin');
   response.headers.set('x-frame-options', 'DENY');
   // Pages show one viewer's data: never let a shared cache keep them.
-  if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+  if (!response.headers.has('cache-control'))
+    response.headers.set('cache-control', 'private, no-store');
   return response;
 };
 
@@ -24,5 +25,8 @@ export const handleError: HandleServerError = ({ error, event, status }) => {
   if (status !== 404) {
     console.error(`dashboard error on ${event.url.pathname}:`, error);
   }
-  return { message: status === 404 ? 'Page not found' : 'Something went wrong on our side', code: String(status) };
+  return {
+    message: status === 404 ? 'Page not found' : 'Something went wrong on our side',
+    code: String(status),
+  };
 };

@@ -45,9 +45,18 @@ describe('URL state', () => {
   });
 
   it('a sortable header picks its column, then flips the order', () => {
-    expect(sortChange({ sort: 'flakeRate', order: '' }, 'title')).toEqual({ sort: 'title', order: '' });
-    expect(sortChange({ sort: 'title', order: '' }, 'title')).toEqual({ sort: 'title', order: 'desc' });
-    expect(sortChange({ sort: 'title', order: 'desc' }, 'title')).toEqual({ sort: 'title', order: '' });
+    expect(sortChange({ sort: 'flakeRate', order: '' }, 'title')).toEqual({
+      sort: 'title',
+      order: '',
+    });
+    expect(sortChange({ sort: 'title', order: '' }, 'title')).toEqual({
+      sort: 'title',
+      order: 'desc',
+    });
+    expect(sortChange({ sort: 'title', order: 'desc' }, 'title')).toEqual({
+      sort: 'title',
+      order: '',
+    });
     expect(sortChange({ sort: 'runs', order: '' }, 'runs')).toEqual({ sort: 'runs', order: 'asc' });
   });
 

@@ -41,7 +41,10 @@ export function trendOptions(trend: readonly TrendDay[]): ChartOptions {
         color: '#8b5cf6',
         data: trend.map((d) => (d.runs > 0 ? d.flakeRate : null)),
         connectNulls: false,
-        tooltip: { valueFormatter: (v: number | null) => (v === null ? 'no runs' : `${(v * 100).toFixed(1)}%`) },
+        tooltip: {
+          valueFormatter: (v: number | null) =>
+            v === null ? 'no runs' : `${(v * 100).toFixed(1)}%`,
+        },
       },
       {
         name: 'Runs',

@@ -57,7 +57,11 @@ export async function callApi<T>(
   try {
     response = await transport()(request);
   } catch {
-    throw new ApiFailure(503, 'api_unreachable', `The Flackyness API at ${config.apiUrl} cannot be reached`);
+    throw new ApiFailure(
+      503,
+      'api_unreachable',
+      `The Flackyness API at ${config.apiUrl} cannot be reached`,
+    );
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();

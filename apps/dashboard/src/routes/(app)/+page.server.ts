@@ -5,7 +5,8 @@ import type { PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ parent, url }) => {
   const { projects } = await parent();
   const chosen = url.searchParams.get('project');
-  const target = projects.find((p) => p.slug === chosen) ?? (projects.length === 1 ? projects[0] : undefined);
+  const target =
+    projects.find((p) => p.slug === chosen) ?? (projects.length === 1 ? projects[0] : undefined);
   if (target) redirect(303, `/projects/${target.slug}`);
   return { origin: url.origin };
 };

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { runPlaywrightSpec } from './reports';
+import { startServer } from './server';
+
+/**
+ * One real server for the browser tests: embedded database (the README's one-command start), the
+ * demo project seeded by `--demo`, and a second project holding real fixture reports and a test
+ * whose title is markup, so isolation and escaping are checked on real data.
+ */
+
+const fixtureReports = fileURLToPath(new URL('../../api/test/fixtures/reports/', import.meta.url));
+
+export const XSS_TITLE = '<img src=x onerror=alert(1)>';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    adminToken: string;
+    demoToken: string;
+    otherToken: string;
+    otherSlug: string;
+    xssTestId: string;
+  }
+}
+
+async function api<T>(
+  baseUrl: string,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+) {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok)
+    throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function upload(
+  baseUrl: string,
+  token: string,
+  report: unknown,
+  fields: Record<string, string>,
+) {
+  const form = new FormData();
+  form.set(
+    'report',
+    new Blob([JSON.stringify(report)], { type: 'application/json' }),
+    'report.json',
+  );
+  for (const [key, value] of Object.entries(fields)) form.set(key, value);
+  const response = await fetch(`${baseUrl}/api/v1/reports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  if (response.status >= 300)
+    throw new Error(`upload: ${response.status} ${await response.text()}`);
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'flackyness-dash-'));
+  const adminToken = `admin_${randomBytes(16).toString('hex')}`;
+  const server = await startServer({
+    env: { DATA_DIR: dataDir, ADMIN_TOKEN: adminToken },
+    args: ['--demo'],
+  });
+  const baseUrl = server.url;
+
+  const { token: demoToken } = await api<{ token: string }>(
+    baseUrl,
+    adminToken,
+    'POST',
+    '/api/v1/admin/projects/demo/rotate-token',
+    {},
+  );
+  const created = await api<{ project: { slug: string }; token: string }>(
+    baseUrl,
+    adminToken,
+    'POST',
+    '/api/v1/admin/projects',
+    { name: 'Other team' },
+  );
+  const otherToken = created.token;
+  for (const [index, name] of ['basic', 'all-pass', 'basic'].entries()) {
+    const report = JSON.parse(await readFile(path.join(fixtureReports, `${name}.json`), 'utf8'));
+    await upload(baseUrl, otherToken, report, {
+      branch: 'main',
+      commit: `${index}`.repeat(40),
+      pipeline: `p${index}`,
+      job: 'e2e',
+      ciProvider: 'github',
+    });
+  }
+  const hostile = await runPlaywrightSpec(
+    [
+      `import { test, expect } from '@playwright/test';`,
+      `test(${JSON.stringify(XSS_TITLE)}, () => { expect(1).toBe(2); });`,
+      `test('plain neighbour', () => {});`,
+      '',
+    ].join('\n'),
+  );
+  await upload(baseUrl, otherToken, hostile, {
+    branch: '<b>branch</b>',
+    commit: 'f'.repeat(40),
+    pipeline: 'hostile',
+    job: 'e2e',
+    ciProvider: 'github',
+    runUrl: 'javascript:alert(1)',
+  });
+  const found = await api<{ items: { testId: string; title: string }[] }>(
+    baseUrl,
+    otherToken,
+    'GET',
+    `/api/v1/projects/${created.project.slug}/flaky-tests?status=all&q=onerror`,
+  );
+  const xss = found.items.find((item) => item.title === XSS_TITLE);
+  if (!xss) throw new Error('the hostile test was not stored');
+
+  project.provide('baseUrl', baseUrl);
+  project.provide('adminToken', adminToken);
+  project.provide('demoToken', demoToken);
+  project.provide('otherToken', otherToken);
+  project.provide('otherSlug', created.project.slug);
+  project.provide('xssTestId', xss.testId);
+
+  return async () => {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}
