@@ -198,7 +198,11 @@ export const tests = pgTable(
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
   },
-  (t) => [uniqueIndex('tests_identity_idx').on(t.projectId, t.identityHash)],
+  (t) => [
+    uniqueIndex('tests_identity_idx').on(t.projectId, t.identityHash),
+    // A test's siblings in the other Playwright projects: files of any length, fixed in width.
+    index('tests_file_idx').on(t.projectId, sql`md5(${t.file})`),
+  ],
 );
 
 /**

@@ -7,8 +7,12 @@ import { validate } from '../http/validate.ts';
 import { resolveWindow, windowQueryShape } from '../http/window-query.ts';
 import { ApiError } from '../errors.ts';
 import { listFlakyTests } from '../db/queries/flaky-tests.ts';
+import { listTestErrorGroups } from '../db/queries/error-groups.ts';
 import { getTest, listTestHistory, type TestRow } from '../db/queries/test-history.ts';
+import { listCommitFlakes, listFlakyResults } from '../db/queries/test-reason.ts';
+import { windowStartDay } from '../domain/window.ts';
 import { readFlipRates, toFlakyTestItem } from '../flakiness/flaky-tests-page.ts';
+import { readSiblingStats } from '../flakiness/test-siblings.ts';
 import { runUrl, toResultDto } from './dto.ts';
 
 export const testRoutes = new Hono<AppEnv>();
@@ -23,6 +27,9 @@ async function readableTest(c: Context<AppEnv>): Promise<TestRow> {
 
 const detailQuery = z.strictObject(windowQueryShape);
 
+/** The latest flaky results and commit flakes a test's detail shows as the reason it is flagged. */
+const REASON_LIMIT = 10;
+
 testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
   const test = await readableTest(c);
@@ -34,7 +41,14 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
     query,
     c.get('deps').now(),
   );
-  const [rows, flips] = await Promise.all([
+  const scope = {
+    projectId: test.projectId,
+    testId: test.id,
+    since: window.startDay,
+    branch: window.branch,
+    limit: REASON_LIMIT,
+  };
+  const [rows, flips, siblings, flakyResults, commitFlakes] = await Promise.all([
     listFlakyTests(database.sql, test.projectId, {
       window,
       status: 'any',
@@ -44,6 +58,9 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
       limit: 1,
     }),
     readFlipRates(database.sql, test.projectId, [test.id], window),
+    readSiblingStats(database.sql, test.projectId, test.id, window),
+    listFlakyResults(database.sql, scope),
+    listCommitFlakes(database.sql, scope),
   ]);
   const row = rows[0];
   return c.json({
@@ -63,6 +80,24 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
     days: window.days,
     branch: window.branch ?? null,
     stats: row ? toFlakyTestItem(row, flips.get(test.id) ?? 0) : null,
+    siblings,
+    reason: {
+      flakyRuns: flakyResults.map((r) => ({
+        runId: r.runId,
+        startedAt: r.startedAt.toISOString(),
+        branch: r.branch,
+        commit: r.commit,
+        attempts: r.attempts,
+        url: runUrl(config.publicUrl, r.runId),
+      })),
+      commitFlakes: commitFlakes.map((f) => ({
+        commit: f.commit,
+        branch: f.branch,
+        passedRunId: f.passedRunId,
+        failedRunId: f.failedRunId,
+        lastSeenAt: f.lastSeenAt.toISOString(),
+      })),
+    },
   });
 });
 
@@ -118,4 +153,33 @@ testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
       (r) => [r.createdAt.toISOString(), r.runId, r.partId, r.repeatIndex],
     ),
   );
+});
+
+const errorsQuery = z.strictObject(windowQueryShape);
+
+/** Error groups of one test: few signatures in practice; past this many, the rarest are left out. */
+const MAX_ERROR_GROUPS = 50;
+
+testRoutes.get('/tests/:testId/errors', requireViewer(), async (c) => {
+  const { database, config, now } = c.get('deps');
+  const test = await readableTest(c);
+  const query = validate(errorsQuery, c.req.query(), 'query parameters');
+  const groups = await listTestErrorGroups(database.sql, {
+    projectId: test.projectId,
+    testId: test.id,
+    since: windowStartDay(query.days ?? config.FLAKE_WINDOW_DAYS, now()),
+    branch: query.branch,
+    limit: MAX_ERROR_GROUPS,
+  });
+  return c.json({
+    items: groups.map((g) => ({
+      signature: g.signature,
+      message: g.message,
+      failures: g.failures,
+      firstSeenAt: g.firstSeenAt.toISOString(),
+      lastSeenAt: g.lastSeenAt.toISOString(),
+      lastRunId: g.lastRunId,
+    })),
+    nextCursor: null,
+  });
 });
