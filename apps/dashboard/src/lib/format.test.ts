@@ -51,3 +51,13 @@ describe('formatters', () => {
     expect(formatTitlePath(['Cart', 'adds an item'])).toBe('Cart › adds an item');
   });
 });
+
+describe('plural', () => {
+  it('uses the singular for one only', async () => {
+    const { plural } = await import('./format');
+    expect(plural(1, 'failure')).toBe('1 failure');
+    expect(plural(0, 'failure')).toBe('0 failures');
+    expect(plural(1200, 'run')).toBe('1,200 runs');
+    expect(plural(2, 'commit flake', 'commit flakes')).toBe('2 commit flakes');
+  });
+});

@@ -96,3 +96,8 @@ export function formatPullRequest(provider: string | null, pr: string | null): s
   if (!pr) return '–';
   return provider === 'gitlab' ? `MR !${pr}` : `PR #${pr}`;
 }
+
+/** "1 failure", "3 failures": English plurals for the counts in sentences. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
+}
