@@ -1,12 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from '../errors.ts';
-import { findProjectByToken } from '../db/queries/tokens.ts';
+import { findProjectByToken, hashProjectToken } from '../db/queries/tokens.ts';
 import type { AppEnv, Principal } from './types.ts';
-
-export function sha256Hex(value: string | Uint8Array): string {
-  return createHash('sha256').update(value).digest('hex');
-}
 
 /** Bearer token, or `x-api-key` for reporter compatibility. */
 export function presentedToken(c: Context<AppEnv>): string | undefined {
@@ -35,7 +31,7 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
   if (isAdminToken(token, adminToken)) return { kind: 'admin' };
   // Project tokens are looked up by their SHA-256 hash, never by the token itself.
   const projectId = token.startsWith('flk_')
-    ? await findProjectByToken(database.sql, sha256Hex(token))
+    ? await findProjectByToken(database.sql, hashProjectToken(token))
     : undefined;
   if (!projectId) throw new ApiError('unauthorized', 'Invalid or expired token');
   return { kind: 'project', projectId };
