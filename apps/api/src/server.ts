@@ -7,6 +7,7 @@ import { createListener, dashboardBuildDir, loadDashboard } from './dashboard.ts
 import { embeddedDataDir, openDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createPartitionsAhead } from './db/partitions.ts';
+import { seedDemo, type SeededDemo } from './demo/seed-demo.ts';
 import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
 import { startWindowMaintenance } from './jobs/window-maintenance.ts';
 import { createLogger } from './logger.ts';
@@ -24,6 +25,12 @@ async function main(): Promise<void> {
   await runMigrations(database);
   await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
   const now = () => new Date();
+  // `pnpm demo`: a project full of history before the first request (see apps/api/demo).
+  let demo: SeededDemo | undefined;
+  if (process.argv.includes('--demo')) {
+    logger.info('seeding the demo project');
+    demo = await seedDemo({ database, config, now, logger });
+  }
   const stopMaintenance = startPartitionMaintenance(database.sql, {
     aheadMonths: config.PARTITIONS_AHEAD_MONTHS,
     retentionMonths: config.RETENTION_MONTHS,
@@ -52,7 +59,9 @@ async function main(): Promise<void> {
       { port: config.PORT, database: database.mode, dashboard: Boolean(dashboard) },
       'listening',
     );
-    process.stdout.write(`${startBanner(config, database.mode, adminToken, Boolean(dashboard))}\n`);
+    process.stdout.write(
+      `${startBanner(config, database.mode, adminToken, Boolean(dashboard), demo)}\n`,
+    );
   });
 
   let closing = false;
@@ -76,6 +85,7 @@ function startBanner(
   databaseMode: string,
   adminToken: AdminToken,
   withDashboard: boolean,
+  demo: SeededDemo | undefined,
 ): string {
   const lines = [
     '',
@@ -94,6 +104,10 @@ function startBanner(
     lines.push(`  Admin token: in ${adminToken.file}`);
   } else {
     lines.push('  Admin token: the ADMIN_TOKEN you set');
+  }
+  if (demo) {
+    lines.push(`  Demo project: ${config.publicUrl}/projects/${demo.project.slug}`);
+    if (demo.token) lines.push('  Demo project token (shown once):', `    ${demo.token}`);
   }
   lines.push(
     `  Create a project: curl -X POST ${config.publicUrl}/api/v1/admin/projects -H "Authorization: Bearer <admin token>" -H "Content-Type: application/json" -d '{"name":"My app"}'`,

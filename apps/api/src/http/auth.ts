@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../errors.ts';
+<<<<<<< HEAD
 import { findSession, SESSION_PREFIX } from '../db/queries/sessions.ts';
 import { findProjectByToken } from '../db/queries/tokens.ts';
 import type { AppEnv, Principal } from './types.ts';
@@ -20,6 +21,13 @@ interface Credential {
 
 /** Bearer token, else `x-api-key` (reporter compatibility), else the dashboard's session cookie. */
 function presentedCredential(c: Context<AppEnv>): Credential | undefined {
+=======
+import { findProjectByToken, hashProjectToken } from '../db/queries/tokens.ts';
+import type { AppEnv, Principal } from './types.ts';
+
+/** Bearer token, or `x-api-key` for reporter compatibility. */
+export function presentedToken(c: Context<AppEnv>): string | undefined {
+>>>>>>> dash-demo
   const header = c.req.header('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -81,7 +89,7 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
   }
   // Project tokens are looked up by their SHA-256 hash, never by the token itself.
   const projectId = token.startsWith('flk_')
-    ? await findProjectByToken(database.sql, sha256Hex(token))
+    ? await findProjectByToken(database.sql, hashProjectToken(token))
     : undefined;
   if (!projectId) throw new ApiError('unauthorized', 'Invalid or expired token');
   return { kind: 'project', projectId };

@@ -1,12 +1,17 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { requireAdmin, sha256Hex } from '../http/auth.ts';
+import { requireAdmin } from '../http/auth.ts';
 import type { AppEnv } from '../http/types.ts';
 import { safeTextParam } from '../http/safe-text-param.ts';
 import { validate } from '../http/validate.ts';
 import { ApiError } from '../errors.ts';
 import { readJson } from '../http/json-body.ts';
-import { deleteProject, findProject, listProjectsWithCounts } from '../db/queries/projects.ts';
+import {
+  createProject,
+  deleteProject,
+  findProject,
+  listProjectsWithCounts,
+} from '../db/queries/projects.ts';
 import {
   expireProjectTokens,
   generateProjectToken,
@@ -48,18 +53,11 @@ adminRoutes.post('/projects', async (c) => {
   const { database } = c.get('deps');
   const body = validate(createProjectSchema, await readJson(c), 'project');
   const slug = body.slug ?? slugify(body.name);
-  const token = generateProjectToken();
-  const project = await database.sql.begin(async (tx) => {
-    const [row] = await tx<{ id: string; slug: string; name: string; createdAt: Date }[]>`
-      insert into projects (name, slug) values (${body.name}, ${slug})
-      on conflict (slug) do nothing
-      returning id, slug, name, created_at as "createdAt"`;
-    if (!row)
-      throw new ApiError('conflict', `A project with slug "${slug}" already exists`, { slug });
-    await insertProjectToken(tx, row.id, token, sha256Hex(token));
-    return row;
-  });
+  const created = await createProject(database.sql, body.name, slug);
+  if (!created)
+    throw new ApiError('conflict', `A project with slug "${slug}" already exists`, { slug });
   // The token is shown once; only its hash is stored.
+  const { project, token } = created;
   return c.json({ project: toProjectDto(project), token }, 201);
 });
 
@@ -107,7 +105,7 @@ adminRoutes.post('/projects/:project/rotate-token', async (c) => {
   const token = generateProjectToken();
   await database.sql.begin(async (tx) => {
     await expireProjectTokens(tx, project.id, body.graceSeconds ?? 0);
-    await insertProjectToken(tx, project.id, token, sha256Hex(token));
+    await insertProjectToken(tx, project.id, token);
   });
   return c.json({ token, graceSeconds: body.graceSeconds ?? 0 });
 });

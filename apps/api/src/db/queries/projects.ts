@@ -1,4 +1,5 @@
 import type { Sql, TxSql } from '../client.ts';
+import { generateProjectToken, insertProjectToken } from './tokens.ts';
 
 export interface ProjectRow {
   id: string;
@@ -26,6 +27,27 @@ export async function findProject(sql: Sql, key: string): Promise<ProjectRow | u
     : await sql<ProjectRow[]>`
         select id, slug, name, created_at as "createdAt" from projects where slug = ${key}`;
   return row;
+}
+
+/**
+ * Creates a project and its first token, together; undefined when the slug is taken. The token is
+ * returned this once: only its hash is stored.
+ */
+export async function createProject(
+  sql: Sql,
+  name: string,
+  slug: string,
+): Promise<{ project: ProjectRow; token: string } | undefined> {
+  const token = generateProjectToken();
+  return sql.begin(async (tx) => {
+    const [row] = await tx<ProjectRow[]>`
+      insert into projects (name, slug) values (${name}, ${slug})
+      on conflict (slug) do nothing
+      returning id, slug, name, created_at as "createdAt"`;
+    if (!row) return undefined;
+    await insertProjectToken(tx, row.id, token);
+    return { project: row, token };
+  });
 }
 
 export async function listProjects(sql: Sql, onlyId?: string): Promise<ProjectRow[]> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Sql, TxSql } from '../client.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -15,9 +15,15 @@ export function generateSecret(prefix: string): string {
   return out;
 }
 
+<<<<<<< HEAD
 /** `flk_` + 43 base62 characters. */
 export function generateProjectToken(): string {
   return generateSecret('flk_');
+=======
+/** What is stored of a project token, and what a presented one is looked up by. */
+export function hashProjectToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+>>>>>>> dash-demo
 }
 
 /** The project a live token belongs to; tokens retired by a rotation work until `expires_at`. */
@@ -28,6 +34,7 @@ export async function findProjectByToken(sql: Sql, tokenHash: string): Promise<s
   return row?.projectId;
 }
 
+<<<<<<< HEAD
 export interface LiveTokenRow {
   tokenId: string;
   projectId: string;
@@ -51,15 +58,17 @@ export async function findLiveToken(
   return row;
 }
 
+=======
+/** Keeps the token's hash (never the token) and its first characters, to recognise it by. */
+>>>>>>> dash-demo
 export async function insertProjectToken(
   sql: Sql | TxSql,
   projectId: string,
   token: string,
-  tokenHash: string,
 ): Promise<void> {
   await sql`
     insert into project_tokens (project_id, token_hash, token_prefix)
-    values (${projectId}, ${tokenHash}, ${token.slice(0, 8)})`;
+    values (${projectId}, ${hashProjectToken(token)}, ${token.slice(0, 8)})`;
 }
 
 /** Retires every live token of the project, at once or after `graceSeconds`. */
