@@ -2,9 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../errors.ts';
-<<<<<<< HEAD
 import { findSession, SESSION_PREFIX } from '../db/queries/sessions.ts';
-import { findProjectByToken } from '../db/queries/tokens.ts';
+import { findProjectByToken, hashProjectToken } from '../db/queries/tokens.ts';
 import type { AppEnv, Principal } from './types.ts';
 
 export function sha256Hex(value: string | Uint8Array): string {
@@ -21,13 +20,6 @@ interface Credential {
 
 /** Bearer token, else `x-api-key` (reporter compatibility), else the dashboard's session cookie. */
 function presentedCredential(c: Context<AppEnv>): Credential | undefined {
-=======
-import { findProjectByToken, hashProjectToken } from '../db/queries/tokens.ts';
-import type { AppEnv, Principal } from './types.ts';
-
-/** Bearer token, or `x-api-key` for reporter compatibility. */
-export function presentedToken(c: Context<AppEnv>): string | undefined {
->>>>>>> dash-demo
   const header = c.req.header('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -13,7 +13,7 @@ import {
   insertSession,
   type SessionCredential,
 } from '../db/queries/sessions.ts';
-import { findLiveToken } from '../db/queries/tokens.ts';
+import { findLiveToken, hashProjectToken } from '../db/queries/tokens.ts';
 
 /** Dashboard logins: a token becomes a read-only session, presented as Bearer or cookie. */
 export const sessionRoutes = new Hono<AppEnv>();
@@ -44,7 +44,7 @@ async function identifyToken(
     };
   }
   const row = token.startsWith('flk_')
-    ? await findLiveToken(database.sql, sha256Hex(token))
+    ? await findLiveToken(database.sql, hashProjectToken(token))
     : undefined;
   if (!row) throw invalidToken();
   return {

@@ -15,15 +15,14 @@ export function generateSecret(prefix: string): string {
   return out;
 }
 
-<<<<<<< HEAD
 /** `flk_` + 43 base62 characters. */
 export function generateProjectToken(): string {
   return generateSecret('flk_');
-=======
+}
+
 /** What is stored of a project token, and what a presented one is looked up by. */
 export function hashProjectToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
->>>>>>> dash-demo
 }
 
 /** The project a live token belongs to; tokens retired by a rotation work until `expires_at`. */
@@ -34,7 +33,6 @@ export async function findProjectByToken(sql: Sql, tokenHash: string): Promise<s
   return row?.projectId;
 }
 
-<<<<<<< HEAD
 export interface LiveTokenRow {
   tokenId: string;
   projectId: string;
@@ -58,9 +56,7 @@ export async function findLiveToken(
   return row;
 }
 
-=======
 /** Keeps the token's hash (never the token) and its first characters, to recognise it by. */
->>>>>>> dash-demo
 export async function insertProjectToken(
   sql: Sql | TxSql,
   projectId: string,
