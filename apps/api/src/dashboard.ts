@@ -18,6 +18,7 @@ const API_PATH = /^\/(?:api\/|health$|ready$|metrics$|\.well-known\/)/;
 const API_FETCH = Symbol.for('flackyness.apiFetch');
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+export type DashboardHandler = NodeHandler;
 
 export function dashboardBuildDir(config: Config): string {
   return config.DASHBOARD_DIR
@@ -25,19 +26,37 @@ export function dashboardBuildDir(config: Config): string {
     : fileURLToPath(new URL('../../dashboard/build', import.meta.url));
 }
 
+/**
+ * The header this listener sets on every page request to tell the dashboard its scheme. adapter-node
+ * assumes https unless told (its ORIGIN or PROTOCOL_HEADER settings), and SvelteKit refuses form
+ * posts whose Origin differs from the page's, so a plain-http start could not log in.
+ */
+const PROTOCOL_HEADER = 'x-flackyness-protocol';
+
 /** The dashboard's request handler, or undefined when it is turned off or not built. */
-export async function loadDashboard(config: Config): Promise<NodeHandler | undefined> {
+export async function loadDashboard(config: Config): Promise<DashboardHandler | undefined> {
   if (!config.SERVE_DASHBOARD) return undefined;
   const file = join(dashboardBuildDir(config), 'handler.js');
   if (!existsSync(file)) return undefined;
+  // Read by adapter-node when its handler is imported; an operator's ORIGIN still comes first.
+  process.env.PROTOCOL_HEADER ??= PROTOCOL_HEADER;
   const module = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
-  return module.handler;
+  // The public URL's scheme when one is set (TLS ends at a proxy in front), else the socket's.
+  const publicProtocol = config.PUBLIC_URL
+    ? new URL(config.PUBLIC_URL).protocol.slice(0, -1)
+    : null;
+  return (req, res, next) => {
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    // Always overwritten: a client's own value of this header means nothing.
+    req.headers[PROTOCOL_HEADER] = publicProtocol ?? (encrypted ? 'https' : 'http');
+    module.handler(req, res, next);
+  };
 }
 
 /** The listener for the one port; without a dashboard, the API answers every path. */
 export function createListener(
   fetchApi: (request: Request) => Response | Promise<Response>,
-  dashboard: NodeHandler | undefined,
+  dashboard: DashboardHandler | undefined,
 ): RequestListener {
   const api = getRequestListener(fetchApi);
   if (!dashboard) return api;

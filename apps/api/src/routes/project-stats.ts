@@ -14,6 +14,8 @@ export const projectStatsRoutes = new Hono<AppEnv>();
 const statsQuery = z.strictObject(windowQueryShape);
 
 type DayCounters = Omit<DailyTrendRow, 'day' | 'expectedRuns'>;
+
+const trendQuery = z.strictObject(windowQueryShape);
 const noResults: DayCounters = {
   runs: 0,
   flakyRuns: 0,
@@ -34,7 +36,6 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     readTestCounts(database.sql, project.id, window, now),
     listDailyTrend(database.sql, project.id, window),
   ]);
-  const byDay = new Map(trend.map((row) => [row.day, row]));
   const totals = { ...noResults };
   for (const row of trend) {
     for (const key of Object.keys(totals) as (keyof DayCounters)[]) totals[key] += row[key];
@@ -54,9 +55,38 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
     flakeRate: flakeRate(totals),
     flakeRateLow: interval.low,
     flakeRateHigh: interval.high,
-    trend: daysFrom(window.startDay, now).map((day) => {
-      const { durationMs: _, ...counters } = byDay.get(day) ?? { ...noResults, day };
-      return { ...counters, day, flakeRate: flakeRate(counters) };
-    }),
+    trend: everyDay(trend, window.startDay, now),
   });
 });
+
+/**
+ * The daily series alone (the dashboard's calendar): project_daily_stats only, so its cost is the
+ * window's days, never the number of tests or results.
+ */
+projectStatsRoutes.get('/projects/:project/trend', requireViewer(), async (c) => {
+  const { database, config } = c.get('deps');
+  const project = await readableProject(c);
+  const query = validate(trendQuery, c.req.query(), 'query parameters');
+  const now = c.get('deps').now();
+  const window = await resolveWindow(database.sql, config, project.id, query, now);
+  const trend = await listDailyTrend(database.sql, project.id, window);
+  return c.json({
+    projectId: project.id,
+    days: window.days,
+    branch: window.branch ?? null,
+    trend: everyDay(trend, window.startDay, now),
+  });
+});
+
+/** One entry per day of the window, days without results as zeros, each with its flake rate. */
+function everyDay(trend: DailyTrendRow[], startDay: string, now: Date) {
+  const byDay = new Map(trend.map((row) => [row.day, row]));
+  return daysFrom(startDay, now).map((day) => {
+    const { durationMs: _, ...counters } = byDay.get(day) ?? {
+      ...noResults,
+      expectedRuns: 0,
+      day,
+    };
+    return { ...counters, day, flakeRate: flakeRate(counters) };
+  });
+}

@@ -12,6 +12,7 @@ describe('URL state', () => {
       days: '',
       branch: '',
       q: '',
+      limit: '50',
       cursor: '',
     });
     expect(read('sort=bogus&status=resolved&days=0&order=sideways').sort).toBe('flakeRate');

@@ -90,6 +90,7 @@ export const flakyView = {
   days,
   branch,
   q: { fallback: '', maxLength: 200 },
+  limit: { fallback: '50', values: ['10', '25', '50', '100'] },
   cursor,
 } satisfies ViewSpec;
 

@@ -21,11 +21,12 @@ afterAll(async () => {
 
 async function startDashboard(apiUrl: string): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // ORIGIN as adapter-node wants it behind no proxy: its own address, so form posts pass.
   const child: ChildProcess = spawn(process.execPath, [buildEntry], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_URL: apiUrl },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_URL: apiUrl, ORIGIN: url },
     stdio: 'ignore',
   });
-  const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
       await fetch(`${url}/login`);

@@ -61,9 +61,9 @@ describe('flaky-tests table', () => {
       page
         .locator('tbody td.test > a')
         .evaluateAll((links) => links.map((link) => link.getAttribute('href')));
-    await page.goto('/projects/demo/flaky?status=all&sort=title');
+    await page.goto('/projects/demo/flaky?status=all&sort=title&limit=10');
     const first = await rowLinks();
-    expect(first).toHaveLength(50);
+    expect(first).toHaveLength(10);
     await page.getByRole('link', { name: 'Next page →' }).click();
     await page.waitForURL((url) => url.searchParams.has('cursor'));
     const second = await rowLinks();

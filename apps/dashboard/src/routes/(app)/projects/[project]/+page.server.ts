@@ -1,4 +1,4 @@
-import type { Project, ProjectStats } from '@flackyness/shared/api';
+import type { Project, ProjectStats, TrendDay } from '@flackyness/shared/api';
 import { apiReader } from '$lib/server/api';
 import { readView } from '$lib/server/view';
 import { overviewView, toApiQuery } from '$lib/url-state';
@@ -14,7 +14,10 @@ export const load: PageServerLoad = async ({ cookies, url, params }) => {
   const [{ project }, stats, calendar] = await Promise.all([
     api.get<{ project: Project }>(`/projects/${key}`),
     api.get<ProjectStats>(`/projects/${key}/stats`, toApiQuery(view)),
-    api.get<ProjectStats>(`/projects/${key}/stats`, { days: CALENDAR_DAYS, branch: view.branch }),
+    api.get<{ trend: TrendDay[] }>(`/projects/${key}/trend`, {
+      days: CALENDAR_DAYS,
+      branch: view.branch,
+    }),
   ]);
   return { view, project, stats, calendar: calendar.trend, origin: url.origin };
 };

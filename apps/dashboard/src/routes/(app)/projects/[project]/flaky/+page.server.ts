@@ -4,18 +4,13 @@ import { readView } from '$lib/server/view';
 import { flakyView, toApiQuery } from '$lib/url-state';
 import type { PageServerLoad } from './$types';
 
-const PAGE_SIZE = 50;
-
 export const load: PageServerLoad = async ({ cookies, url, params }) => {
   const view = readView(url, flakyView);
   const api = apiReader(cookies, url);
   const key = encodeURIComponent(params.project);
   const [{ project }, tests] = await Promise.all([
     api.get<{ project: Project }>(`/projects/${key}`),
-    api.get<Page<FlakyTestItem>>(`/projects/${key}/flaky-tests`, {
-      ...toApiQuery(view),
-      limit: PAGE_SIZE,
-    }),
+    api.get<Page<FlakyTestItem>>(`/projects/${key}/flaky-tests`, toApiQuery(view)),
   ]);
   return { view, project, tests, now: new Date().toISOString(), origin: url.origin };
 };
