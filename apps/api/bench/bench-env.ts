@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serve, type ServerType } from '@hono/node-server';
 import postgres from 'postgres';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
+import { createListener, dashboardBuildDir, loadDashboard } from '../src/dashboard.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createPartitionsAhead } from '../src/db/partitions.ts';
@@ -84,9 +86,14 @@ export async function openBenchDatabase(
   };
 }
 
+/**
+ * The server as `pnpm start` runs it; `dashboard: true` mounts the dashboard's build on the same
+ * port (its server-side reads then reach the API in process), and fails when it is not built.
+ */
 export async function startBenchServer(
   mode: 'postgres' | 'embedded',
   name: string,
+  options: { dashboard?: boolean } = {},
 ): Promise<BenchServer> {
   // On disk in embedded mode, as the server keeps it.
   const { database, url, dispose } = await openBenchDatabase(mode, name, {
@@ -101,6 +108,13 @@ export async function startBenchServer(
     HOST: '127.0.0.1',
     ...(url ? { DATABASE_URL: url } : {}),
   });
+  const dashboard = options.dashboard ? await loadDashboard(config) : undefined;
+  if (options.dashboard && !dashboard) {
+    await dispose();
+    throw new Error(
+      `no dashboard build in ${dashboardBuildDir(config)}: run "pnpm --filter @flackyness/dashboard build" first`,
+    );
+  }
   const app = createApp({
     config,
     database,
@@ -109,12 +123,9 @@ export async function startBenchServer(
     startedAt: new Date(),
     now: () => new Date(),
   });
-  let server: ServerType | undefined;
-  const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-      resolve(info.port),
-    );
-  });
+  const server = createServer(createListener(app.fetch, dashboard));
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
   return {
     mode,
     baseUrl: `http://127.0.0.1:${port}`,
@@ -122,16 +133,19 @@ export async function startBenchServer(
     config,
     database,
     async close() {
-      await new Promise<void>((done) => server?.close(() => done()));
+      await new Promise<void>((done) => server.close(() => done()));
       await dispose();
     },
   };
 }
 
-export async function createBenchProject(
-  server: BenchServer,
-  name: string,
-): Promise<{ id: string; slug: string; token: string }> {
+export interface BenchProject {
+  id: string;
+  slug: string;
+  token: string;
+}
+
+export async function createBenchProject(server: BenchServer, name: string): Promise<BenchProject> {
   const response = await fetch(`${server.baseUrl}/api/v1/admin/projects`, {
     method: 'POST',
     headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
@@ -152,6 +166,20 @@ export function median(values: number[]): number {
 }
 
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** One GET, its whole body read; the time from sending to the last byte. Anything but 200 throws. */
+export async function timeGet(
+  server: BenchServer,
+  path: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const began = performance.now();
+  const response = await fetch(`${server.baseUrl}${path}`, { headers, redirect: 'manual' });
+  await response.arrayBuffer();
+  const elapsed = performance.now() - began;
+  if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+  return elapsed;
+}
 
 const runFile = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'flackyness-bench-'));
