@@ -132,7 +132,7 @@ try {
       read('every page: projects', () => '/projects'),
       read('overview, flaky tests: project', (p) => `/projects/${p}`),
       read('overview: stats (default window)', (p) => `/projects/${p}/stats`),
-      read('overview: stats, 91 days (calendar)', (p) => `/projects/${p}/stats?days=91`),
+      read('overview: trend, 91 days (calendar)', (p) => `/projects/${p}/trend?days=91`),
       read(
         'flaky tests: first 50 active',
         (p) => `/projects/${p}/flaky-tests?status=active&sort=flakeRate&limit=50`,
