@@ -77,6 +77,10 @@ describe('POST /api/v1/sessions', () => {
       'flk_unknown',
       session,
       'x',
+      '\u0000',
+      'flk_\u0000\ud800',
+      `${t.adminToken}\ud800`,
+      'flk_'.padEnd(1000, 'A'),
     ]) {
       const response = await login(t, { token: wrong });
       expect(response.status, wrong).toBe(401);
