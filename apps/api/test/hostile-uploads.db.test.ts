@@ -166,8 +166,11 @@ const readSample = fc.record({
       '/api/v1/projects/{slug}/quarantine',
       '/api/v1/tests/{testId}',
       '/api/v1/tests/{testId}/history',
+      '/api/v1/tests/{testId}/errors',
       '/api/v1/runs/{runId}',
+      '/api/v1/runs/{runId}/results',
       '/api/v1/projects',
+      '/api/v1/session',
     ),
     fc
       .tuple(
@@ -176,7 +179,7 @@ const readSample = fc.record({
           hostileQueryValue,
           fc.constantFrom('99999999999999999999', '-1', '1e3', '0', '9223372036854775808'),
         ),
-        fc.constantFrom('', '/history', '/runs', '/flaky-tests', '/errors'),
+        fc.constantFrom('', '/history', '/runs', '/flaky-tests', '/errors', '/results'),
       )
       .map((parts) => parts.join('')),
   ),

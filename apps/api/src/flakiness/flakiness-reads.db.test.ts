@@ -29,6 +29,33 @@ const deep = testKey('alpha', 'nested/deep.spec.ts', ['outer @regression', 'inne
 const fails = testKey('beta', 'basics.spec.ts', ['always fails']);
 const expectedToFail = testKey('alpha', 'basics.spec.ts', ['expected to fail']);
 
+/** The same test in the other Playwright projects, with their figures as the reference has them. */
+function expectedSiblings(key: string, w: Window) {
+  const [projectName, file, titlePath] = JSON.parse(key) as [string, string, string[]];
+  return [...p.ids.keys()]
+    .filter((other) => {
+      const [name, otherFile, otherPath] = JSON.parse(other) as [string, string, string[]];
+      return (
+        name !== projectName &&
+        otherFile === file &&
+        JSON.stringify(otherPath) === JSON.stringify(titlePath)
+      );
+    })
+    .map((other) => p.expectedItem(other, w))
+    .sort((a, b) => (a.projectName < b.projectName ? -1 : 1))
+    .map((item) => ({
+      testId: item.testId,
+      projectName: item.projectName,
+      runs: item.runs,
+      flakyRuns: item.flakyRuns,
+      failedRuns: item.failedRuns,
+      flakeRate: item.flakeRate,
+      flakeRateLow: item.flakeRateLow,
+      flakeRateHigh: item.flakeRateHigh,
+      status: item.status,
+    }));
+}
+
 describe('GET /tests/:testId', () => {
   it('gives every test, flaky or not, its statistics over each window', async () => {
     for (const w of [
@@ -39,10 +66,18 @@ describe('GET /tests/:testId', () => {
     ]) {
       for (const [key, id] of p.ids) {
         const { detail, expected } = await sameDay(async () => ({
-          detail: await p.get<{ test: unknown; stats: unknown }>(`/api/v1/tests/${id}?${query(w)}`),
+          detail: await p.get<{
+            test: unknown;
+            stats: unknown;
+            reason: { flakyRuns: unknown[]; commitFlakes: unknown[] };
+          }>(`/api/v1/tests/${id}?${query(w)}`),
           expected: p.expectedItem(key, w),
         }));
         const info = p.ledger.info.get(key);
+        const { reason } = detail;
+        // The reason lists (up to 10 of) the flaky results and commit flakes the figures count.
+        expect(reason.flakyRuns).toHaveLength(Math.min(10, expected.flakyRuns));
+        expect(reason.commitFlakes).toHaveLength(Math.min(10, expected.commitFlakes));
         expect(detail, `${key} ${JSON.stringify(w)}`).toEqual({
           test: expect.objectContaining({
             id,
@@ -55,6 +90,8 @@ describe('GET /tests/:testId', () => {
           days: w.days,
           branch: w.branch ?? null,
           stats: expected,
+          siblings: expectedSiblings(key, w),
+          reason: expect.any(Object),
         });
       }
     }

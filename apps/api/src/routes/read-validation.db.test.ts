@@ -55,6 +55,11 @@ function readPaths(s: Seeded): string[] {
     `/api/v1/tests/${s.testId}`,
     `/api/v1/tests/${s.testId}/history`,
     `/api/v1/tests/${s.testId}/history?days=365&limit=500`,
+    `/api/v1/tests/${s.testId}/errors`,
+    `/api/v1/tests/${s.testId}/errors?days=7&branch=main`,
+    `/api/v1/runs/${s.runId}`,
+    `/api/v1/runs/${s.runId}/results`,
+    `/api/v1/runs/${s.runId}/results?outcome=flaky&q=fail&limit=500`,
   ];
 }
 
@@ -69,6 +74,8 @@ describe('query validation', () => {
     const errors = `/api/v1/projects/${a.project.slug}/errors`;
     const test = `/api/v1/tests/${a.testId}`;
     const history = `/api/v1/tests/${a.testId}/history`;
+    const testErrors = `/api/v1/tests/${a.testId}/errors`;
+    const results = `/api/v1/runs/${a.runId}/results`;
     return [
       [flaky, 'days=0', ['days']],
       [flaky, 'days=366', ['days']],
@@ -106,6 +113,16 @@ describe('query validation', () => {
       [history, 'cursor=not-a-cursor', ['cursor']],
       [history, `cursor=${cursorOf(['yesterday', '1'])}`, ['cursor']],
       [history, 'sort=title', ['sort']],
+      [testErrors, 'days=0', ['days']],
+      [testErrors, 'days=abc', ['days']],
+      [testErrors, 'limit=10', ['limit']],
+      [testErrors, 'cursor=x', ['cursor']],
+      [results, 'outcome=passed', ['outcome']],
+      [results, 'limit=501', ['limit']],
+      [results, 'limit=0', ['limit']],
+      [results, 'cursor=not-a-cursor', ['cursor']],
+      [results, 'days=7', ['days']],
+      [results, `q=${'q'.repeat(201)}`, ['q']],
     ];
   };
 
@@ -153,6 +170,9 @@ describe('query validation', () => {
       `/api/v1/tests/${a.testId}?days=1&branch=main`,
       `/api/v1/tests/${a.testId}/history?limit=1&days=365`,
       `/api/v1/tests/${a.testId}/history?limit=500`,
+      `/api/v1/tests/${a.testId}/errors?days=365&branch=`,
+      `/api/v1/runs/${a.runId}/results?limit=1`,
+      `/api/v1/runs/${a.runId}/results?limit=500&outcome=skipped&q=%25_`,
     ];
     for (const path of ok) expect((await get(path, bearer(a.token))).status, path).toBe(200);
   });
@@ -181,6 +201,8 @@ describe('query validation', () => {
     for (const path of [
       `/api/v1/tests/${a.testId}?branch=%00`,
       `/api/v1/tests/${a.testId}/history?branch=%00`,
+      `/api/v1/tests/${a.testId}/errors?branch=%00`,
+      `/api/v1/runs/${a.runId}/results?q=%00`,
     ]) {
       expect((await get(path, bearer(a.token))).status, path).toBe(200);
     }
@@ -327,6 +349,19 @@ describe('cursors', () => {
         ],
       ],
       [errors, [-1, 1.5, 'x', [0], 1e20, null, { offset: 0 }]],
+      [
+        `/api/v1/runs/${a.runId}/results`,
+        [
+          ['flaky', '1', 0],
+          ['passed', '1', 0, '1'],
+          ['flaky', bigId, 0, '1'],
+          ['flaky', '1', -1, '1'],
+          ['flaky', '1', 40000, '1'],
+          ['flaky', '1', 0, 1],
+          ['flaky', '1', 0, '1', 0],
+          [1, '1', 0, '1'],
+        ],
+      ],
     ];
   };
 
@@ -350,6 +385,7 @@ describe('cursors', () => {
       `/api/v1/projects/${a.project.slug}/runs`,
       `/api/v1/tests/${a.testId}/history`,
       `/api/v1/projects/${a.project.slug}/errors`,
+      `/api/v1/runs/${a.runId}/results`,
     ];
     for (const path of paths) {
       for (const cursor of ['!!!', '%25%25', 'e30', 'bnVsbA', '____', '%F0%9F%92%A5', '%00']) {
@@ -375,6 +411,8 @@ describe('cursors', () => {
       [`/api/v1/projects/${a.project.slug}/runs`, ['1970-01-01T00:00:00.000Z', '1']],
       [`/api/v1/tests/${a.testId}/history`, [time, '999999999999999999', '1', 32767]],
       [`/api/v1/projects/${a.project.slug}/errors`, 1_000_000],
+      [`/api/v1/runs/${a.runId}/results`, ['expected', '999999999999999999', 32767, '1']],
+      [`/api/v1/runs/${a.runId}/results?outcome=flaky`, ['unexpected', a.testId, 0, '1']],
     ];
     for (const [path, position] of ok) {
       const url = `${path}${path.includes('?') ? '&' : '?'}cursor=${cursorOf(position)}`;

@@ -77,6 +77,10 @@ describe('POST /api/v1/sessions', () => {
       'flk_unknown',
       session,
       'x',
+      '\u0000',
+      'flk_\u0000\ud800',
+      `${t.adminToken}\ud800`,
+      'flk_'.padEnd(1000, 'A'),
     ]) {
       const response = await login(t, { token: wrong });
       expect(response.status, wrong).toBe(401);
@@ -158,7 +162,16 @@ describe('GET /api/v1/session', () => {
   });
 
   it('answers 401 without credentials, or with an unknown session', async () => {
-    for (const headers of [{}, cookie('flks_unknown'), cookie('flk_x'), bearer('flks_')]) {
+    for (const headers of [
+      {},
+      cookie('flks_unknown'),
+      cookie('flk_x'),
+      bearer('flks_'),
+      cookie('%E0%A4%A'),
+      cookie('flks_%00'),
+      cookie('"flks_"'),
+      { cookie: 'flk_session=' },
+    ]) {
       const me = await whoAmI(t, headers);
       expect(me.status, JSON.stringify(headers)).toBe(401);
       expect(me.body.error.code).toBe('unauthorized');
