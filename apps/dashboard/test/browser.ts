@@ -79,8 +79,9 @@ export async function openPage(
   return { context, page, problems, close: () => context.close() };
 }
 
-export async function logIn(page: Page, token: string): Promise<void> {
-  await page.goto('/login');
+/** Signs in through the login form; on the login page already (`from: 'here'`), keeps its `next`. */
+export async function logIn(page: Page, token: string, from: 'start' | 'here' = 'start') {
+  if (from === 'start') await page.goto('/login');
   await page.getByLabel('Token').fill(token);
   await Promise.all([
     page.waitForURL((url) => url.pathname !== '/login'),

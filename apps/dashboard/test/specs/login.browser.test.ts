@@ -35,7 +35,7 @@ describe('login', () => {
     try {
       await page.goto('/projects/demo/flaky?status=all');
       expect(new URL(page.url()).pathname).toBe('/login');
-      await logIn(page, inject('adminToken'));
+      await logIn(page, inject('adminToken'), 'here');
       const url = new URL(page.url());
       expect(url.pathname + url.search).toBe('/projects/demo/flaky?status=all');
     } finally {
