@@ -6,7 +6,8 @@
 export type Outcome = 'expected' | 'unexpected' | 'flaky' | 'skipped';
 export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'timedout' | 'running' | 'cancelled';
 export type RunSource = 'upload' | 'live';
-export type FlakyStatus = 'active' | 'resolved' | 'none';
+/** A test that was never flaky has no status (null). */
+export type FlakyStatus = 'active' | 'resolved' | null;
 
 export interface Page<T> {
   items: T[];
@@ -95,6 +96,7 @@ export interface FlakyTestItem {
   flipRate: number;
   wastedMs: number;
   status: FlakyStatus;
+  /** Why a resolved test was resolved: 'clean-runs' or 'aged-out'; null otherwise. */
   resolution: 'clean-runs' | 'aged-out' | null;
   firstDetectedAt: string | null;
   lastFlakyAt: string | null;

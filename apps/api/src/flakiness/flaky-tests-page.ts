@@ -6,33 +6,12 @@ import {
   type FlakyTestRow,
   type WindowSpec,
 } from '../db/queries/flaky-tests.ts';
+import type { FlakyTestItem } from '@flackyness/shared/api';
 import type { Outcome } from '../domain/report.ts';
 import { countFlips, failRate, flipRate, wilsonInterval } from './model.ts';
 
-export interface FlakyTestItem {
-  testId: string;
-  title: string;
-  titlePath: string[];
-  file: string;
-  projectName: string;
-  runs: number;
-  flakyRuns: number;
-  failedRuns: number;
-  commitFlakes: number;
-  flakeRate: number;
-  flakeRateLow: number;
-  flakeRateHigh: number;
-  failRate: number;
-  flipRate: number;
-  wastedMs: number;
-  status: 'active' | 'resolved' | null;
-  /** Why a resolved test was resolved: 'clean-runs' or 'aged-out'; null otherwise. */
-  resolution: 'clean-runs' | 'aged-out' | null;
-  firstDetectedAt: string | null;
-  lastFlakyAt: string | null;
-  resolvedAt: string | null;
-  lastSeenAt: string | null;
-}
+/** An item of the flaky-tests list, in the API's words (packages/shared, as the dashboard reads it). */
+export type { FlakyTestItem };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -95,3 +95,33 @@ describe('error pages', () => {
     }
   });
 });
+
+describe('empty states', () => {
+  it("a project without uploads teaches the next step: the upload line with the project's slug", async () => {
+    const created = await fetch(`${inject('baseUrl')}/api/v1/admin/projects`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${inject('adminToken')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'Brand new' }),
+    });
+    const { project } = (await created.json()) as { project: { slug: string } };
+    const { page, problems, close } = await openPage(browser, inject('baseUrl'));
+    try {
+      await logIn(page, inject('adminToken'));
+      for (const path of [`/projects/${project.slug}`, `/projects/${project.slug}/runs`]) {
+        await page.goto(path);
+        const command = await page.getByLabel('Upload command').textContent();
+        expect(command).toContain(`-F "project=${project.slug}"`);
+        expect(command).toContain('/api/v1/reports');
+      }
+      await page.goto(`/projects/${project.slug}/flaky`);
+      expect(await page.getByRole('heading', { name: 'No flaky tests right now' }).count()).toBe(1);
+      await saveScreenshot(page, 'empty-flaky-desktop-light');
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
