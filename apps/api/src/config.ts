@@ -64,6 +64,16 @@ export type Config = z.infer<typeof configSchema> & {
   databaseMode: 'postgres' | 'embedded';
 };
 
+/** The flakiness model's settings (DESIGN.md §4) every ingestion, upload or demo, runs with. */
+export function ingestSettings(config: Config) {
+  return {
+    windowDays: config.FLAKE_WINDOW_DAYS,
+    threshold: config.FLAKE_THRESHOLD,
+    resolveAfterRuns: config.RESOLVE_AFTER_RUNS,
+    massFailureRatio: config.MASS_FAILURE_RATIO,
+  };
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -5,7 +5,7 @@ import {
   playwrightReportSchema,
   type PlaywrightReport,
 } from '@flackyness/shared/playwright-report';
-import type { Config } from '../config.ts';
+import { ingestSettings, type Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import {
   createProject,
@@ -141,12 +141,7 @@ async function uploadPart(
     testIdCache: database.testIds,
     now,
     retentionMonths: config.RETENTION_MONTHS,
-    settings: {
-      windowDays: config.FLAKE_WINDOW_DAYS,
-      threshold: config.FLAKE_THRESHOLD,
-      resolveAfterRuns: config.RESOLVE_AFTER_RUNS,
-      massFailureRatio: config.MASS_FAILURE_RATIO,
-    },
+    settings: ingestSettings(config),
   });
 }
 

@@ -1,22 +1,9 @@
+import type { TestSibling } from '@flackyness/shared/api';
 import type { Sql } from '../db/client.ts';
 import { listFlakyTests, type WindowSpec } from '../db/queries/flaky-tests.ts';
 import { listSiblingTests } from '../db/queries/test-reason.ts';
-import { toFlakyTestItem, type FlakyTestItem } from './flaky-tests-page.ts';
+import { toFlakyTestItem } from './flaky-tests-page.ts';
 import { wilsonInterval } from './model.ts';
-
-/** A test's figures in another Playwright project, as the flaky-tests list has them. */
-export type SiblingItem = Pick<
-  FlakyTestItem,
-  | 'testId'
-  | 'projectName'
-  | 'runs'
-  | 'flakyRuns'
-  | 'failedRuns'
-  | 'flakeRate'
-  | 'flakeRateLow'
-  | 'flakeRateHigh'
-  | 'status'
->;
 
 /** More Playwright projects than any config has: a bound, not a page. */
 const MAX_SIBLINGS = 100;
@@ -30,7 +17,7 @@ export async function readSiblingStats(
   projectId: string,
   testId: string,
   window: WindowSpec,
-): Promise<SiblingItem[]> {
+): Promise<TestSibling[]> {
   const siblings = await listSiblingTests(sql, projectId, testId, MAX_SIBLINGS);
   if (siblings.length === 0) return [];
   const rows = await listFlakyTests(sql, projectId, {

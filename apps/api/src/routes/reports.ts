@@ -5,6 +5,7 @@ import { requireProjectToken } from '../http/auth.ts';
 import { readUpload } from '../http/read-upload.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
+import { ingestSettings } from '../config.ts';
 import { ApiError, zodIssues } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
@@ -96,12 +97,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     testIdCache: database.testIds,
     now: now(),
     retentionMonths: config.RETENTION_MONTHS,
-    settings: {
-      windowDays: config.FLAKE_WINDOW_DAYS,
-      threshold: config.FLAKE_THRESHOLD,
-      resolveAfterRuns: config.RESOLVE_AFTER_RUNS,
-      massFailureRatio: config.MASS_FAILURE_RATIO,
-    },
+    settings: ingestSettings(config),
   }).catch((error: unknown) => {
     throw refusal(error);
   });
