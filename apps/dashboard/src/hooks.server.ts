@@ -1,5 +1,6 @@
 import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { SESSION_COOKIE } from '$lib/server/config';
+import { loginHref } from '$lib/server/session';
 
 /** Pages anyone may open; every other page needs a session (the API checks it again). */
 const PUBLIC_PATHS = new Set(['/login']);
@@ -7,8 +8,7 @@ const PUBLIC_PATHS = new Set(['/login']);
 export const handle: Handle = async ({ event, resolve }) => {
   event.locals.session = event.cookies.get(SESSION_COOKIE) || undefined;
   if (!event.locals.session && !PUBLIC_PATHS.has(event.url.pathname)) {
-    const next = event.url.pathname + event.url.search;
-    redirect(303, next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
+    redirect(303, loginHref(event.url));
   }
   const response = await resolve(event);
   response.headers.set('x-content-type-options', 'nosniff');

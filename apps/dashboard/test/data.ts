@@ -1,12 +1,9 @@
 import { inject } from 'vitest';
+import { callApi } from './api';
 
 /** Reads the seeded data through the API, so tests open pages of records that exist. */
-export async function readApi<T>(route: string, token = inject('adminToken')): Promise<T> {
-  const response = await fetch(`${inject('baseUrl')}/api/v1${route}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  if (!response.ok) throw new Error(`GET ${route}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+export function readApi<T>(route: string, token = inject('adminToken')): Promise<T> {
+  return callApi<T>(inject('baseUrl'), token, 'GET', `/api/v1${route}`);
 }
 
 export interface DemoIds {

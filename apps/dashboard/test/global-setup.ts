@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { callApi } from './api';
 import { runPlaywrightSpec } from './reports';
 import { startServer } from './server';
 
@@ -26,26 +27,6 @@ declare module 'vitest' {
     otherSlug: string;
     xssTestId: string;
   }
-}
-
-async function api<T>(
-  baseUrl: string,
-  token: string,
-  method: string,
-  route: string,
-  body?: unknown,
-) {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok)
-    throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
 }
 
 async function upload(
@@ -90,14 +71,14 @@ export default async function setup(project: TestProject) {
 }
 
 async function seed(project: TestProject, baseUrl: string, adminToken: string) {
-  const { token: demoToken } = await api<{ token: string }>(
+  const { token: demoToken } = await callApi<{ token: string }>(
     baseUrl,
     adminToken,
     'POST',
     '/api/v1/admin/projects/demo/rotate-token',
     {},
   );
-  const created = await api<{ project: { slug: string }; token: string }>(
+  const created = await callApi<{ project: { slug: string }; token: string }>(
     baseUrl,
     adminToken,
     'POST',
@@ -131,7 +112,7 @@ async function seed(project: TestProject, baseUrl: string, adminToken: string) {
     job: 'e2e',
     ciProvider: 'github',
   });
-  const found = await api<{ items: { testId: string; title: string }[] }>(
+  const found = await callApi<{ items: { testId: string; title: string }[] }>(
     baseUrl,
     otherToken,
     'GET',

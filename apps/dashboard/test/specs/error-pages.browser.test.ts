@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, logIn, openPage, saveScreenshot } from '../browser';
+import { callApi } from '../api';
 import { freePort } from '../server';
 
 /**
@@ -98,15 +99,13 @@ describe('error pages', () => {
 
 describe('empty states', () => {
   it("a project without uploads teaches the next step: the upload line with the project's slug", async () => {
-    const created = await fetch(`${inject('baseUrl')}/api/v1/admin/projects`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${inject('adminToken')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ name: 'Brand new' }),
-    });
-    const { project } = (await created.json()) as { project: { slug: string } };
+    const { project } = await callApi<{ project: { slug: string } }>(
+      inject('baseUrl'),
+      inject('adminToken'),
+      'POST',
+      '/api/v1/admin/projects',
+      { name: 'Brand new' },
+    );
     const { page, problems, close } = await openPage(browser, inject('baseUrl'));
     try {
       await logIn(page, inject('adminToken'));

@@ -1,6 +1,7 @@
 import { error, redirect, type Cookies } from '@sveltejs/kit';
 import type { ApiErrorBody } from '@flackyness/shared/api';
 import { SESSION_COOKIE, config } from './config';
+import { clearSessionCookie, loginHref } from './session';
 
 /**
  * A small typed client for the read API, used by load functions and form actions. It forwards
@@ -96,8 +97,8 @@ export function apiReader(cookies: Cookies, url: URL): ApiReader {
       } catch (failure) {
         if (!(failure instanceof ApiFailure)) throw failure;
         if (failure.status === 401) {
-          cookies.delete(SESSION_COOKIE, { path: '/' });
-          redirect(303, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+          clearSessionCookie(cookies);
+          redirect(303, loginHref(url));
         }
         error(failure.status, { message: failure.message, code: failure.code });
       }

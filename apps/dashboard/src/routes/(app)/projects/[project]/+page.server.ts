@@ -1,4 +1,4 @@
-import type { Project, ProjectStats, TrendDay } from '@flackyness/shared/api';
+import type { ProjectStats, TrendDay } from '@flackyness/shared/api';
 import { apiReader } from '$lib/server/api';
 import { readView } from '$lib/server/view';
 import { overviewView, toApiQuery } from '$lib/url-state';
@@ -11,13 +11,12 @@ export const load: PageServerLoad = async ({ cookies, url, params }) => {
   const view = readView(url, overviewView);
   const api = apiReader(cookies, url);
   const key = encodeURIComponent(params.project);
-  const [{ project }, stats, calendar] = await Promise.all([
-    api.get<{ project: Project }>(`/projects/${key}`),
+  const [stats, calendar] = await Promise.all([
     api.get<ProjectStats>(`/projects/${key}/stats`, toApiQuery(view)),
     api.get<{ trend: TrendDay[] }>(`/projects/${key}/trend`, {
       days: CALENDAR_DAYS,
       branch: view.branch,
     }),
   ]);
-  return { view, project, stats, calendar: calendar.trend, origin: url.origin };
+  return { view, stats, calendar: calendar.trend, origin: url.origin };
 };

@@ -1,4 +1,4 @@
-import type { ErrorGroup, Page, Project } from '@flackyness/shared/api';
+import type { ErrorGroup, Page } from '@flackyness/shared/api';
 import { apiReader } from '$lib/server/api';
 import { readView } from '$lib/server/view';
 import { errorsView, toApiQuery } from '$lib/url-state';
@@ -10,9 +10,9 @@ export const load: PageServerLoad = async ({ cookies, url, params }) => {
   const view = readView(url, errorsView);
   const api = apiReader(cookies, url);
   const key = encodeURIComponent(params.project);
-  const [{ project }, groups] = await Promise.all([
-    api.get<{ project: Project }>(`/projects/${key}`),
-    api.get<Page<ErrorGroup>>(`/projects/${key}/errors`, { ...toApiQuery(view), limit: PAGE_SIZE }),
-  ]);
-  return { view, project, groups, now: new Date().toISOString() };
+  const groups = await api.get<Page<ErrorGroup>>(`/projects/${key}/errors`, {
+    ...toApiQuery(view),
+    limit: PAGE_SIZE,
+  });
+  return { view, groups, now: new Date().toISOString() };
 };

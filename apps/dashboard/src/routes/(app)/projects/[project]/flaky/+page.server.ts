@@ -1,4 +1,4 @@
-import type { FlakyTestItem, Page, Project } from '@flackyness/shared/api';
+import type { FlakyTestItem, Page } from '@flackyness/shared/api';
 import { apiReader } from '$lib/server/api';
 import { readView } from '$lib/server/view';
 import { flakyView, toApiQuery } from '$lib/url-state';
@@ -8,9 +8,9 @@ export const load: PageServerLoad = async ({ cookies, url, params }) => {
   const view = readView(url, flakyView);
   const api = apiReader(cookies, url);
   const key = encodeURIComponent(params.project);
-  const [{ project }, tests] = await Promise.all([
-    api.get<{ project: Project }>(`/projects/${key}`),
-    api.get<Page<FlakyTestItem>>(`/projects/${key}/flaky-tests`, toApiQuery(view)),
-  ]);
-  return { view, project, tests, now: new Date().toISOString(), origin: url.origin };
+  const tests = await api.get<Page<FlakyTestItem>>(
+    `/projects/${key}/flaky-tests`,
+    toApiQuery(view),
+  );
+  return { view, tests, now: new Date().toISOString(), origin: url.origin };
 };

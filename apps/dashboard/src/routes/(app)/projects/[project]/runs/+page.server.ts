@@ -1,4 +1,4 @@
-import type { Page, Project, Run } from '@flackyness/shared/api';
+import type { Page, Run } from '@flackyness/shared/api';
 import { apiReader } from '$lib/server/api';
 import { readView } from '$lib/server/view';
 import { runsView, toApiQuery } from '$lib/url-state';
@@ -10,9 +10,9 @@ export const load: PageServerLoad = async ({ cookies, url, params }) => {
   const view = readView(url, runsView);
   const api = apiReader(cookies, url);
   const key = encodeURIComponent(params.project);
-  const [{ project }, runs] = await Promise.all([
-    api.get<{ project: Project }>(`/projects/${key}`),
-    api.get<Page<Run>>(`/projects/${key}/runs`, { ...toApiQuery(view), limit: PAGE_SIZE }),
-  ]);
-  return { view, project, runs, now: new Date().toISOString(), origin: url.origin };
+  const runs = await api.get<Page<Run>>(`/projects/${key}/runs`, {
+    ...toApiQuery(view),
+    limit: PAGE_SIZE,
+  });
+  return { view, runs, now: new Date().toISOString(), origin: url.origin };
 };
