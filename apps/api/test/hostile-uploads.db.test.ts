@@ -163,6 +163,7 @@ const readSample = fc.record({
       '/api/v1/projects/{id}/runs',
       '/api/v1/projects/{slug}/errors',
       '/api/v1/projects/{slug}/stats',
+      '/api/v1/projects/{slug}/trend',
       '/api/v1/projects/{slug}/quarantine',
       '/api/v1/tests/{testId}',
       '/api/v1/tests/{testId}/history',

@@ -50,6 +50,8 @@ function readPaths(s: Seeded): string[] {
     `/api/v1/projects/${s.project.id}/flaky-tests?status=all`,
     `/api/v1/projects/${s.project.slug}/stats`,
     `/api/v1/projects/${s.project.id}/stats?days=7&branch=main`,
+    `/api/v1/projects/${s.project.slug}/trend`,
+    `/api/v1/projects/${s.project.id}/trend?days=91&branch=main`,
     `/api/v1/projects/${s.project.slug}/errors`,
     `/api/v1/projects/${s.project.id}/quarantine`,
     `/api/v1/tests/${s.testId}`,
@@ -71,6 +73,7 @@ describe('query validation', () => {
   const cases = (): [string, string, string[]][] => {
     const flaky = `/api/v1/projects/${a.project.slug}/flaky-tests`;
     const stats = `/api/v1/projects/${a.project.slug}/stats`;
+    const trend = `/api/v1/projects/${a.project.slug}/trend`;
     const errors = `/api/v1/projects/${a.project.slug}/errors`;
     const test = `/api/v1/tests/${a.testId}`;
     const history = `/api/v1/tests/${a.testId}/history`;
@@ -97,6 +100,11 @@ describe('query validation', () => {
       [stats, 'days=366', ['days']],
       [stats, 'days=abc', ['days']],
       [stats, 'status=active', ['status']],
+      [trend, 'days=0', ['days']],
+      [trend, 'days=99999999999', ['days']],
+      [trend, 'days=abc', ['days']],
+      [trend, `branch=${'b'.repeat(8192)}`, ['branch']],
+      [trend, 'limit=10', ['limit']],
       [errors, 'days=0', ['days']],
       [errors, 'days=366', ['days']],
       [errors, 'limit=1000', ['limit']],
@@ -166,6 +174,7 @@ describe('query validation', () => {
       `${flaky}?status=all&sort=runs&order=asc&branch=main&days=30&cursor=`,
       `${flaky}?sort=lastSeen&limit=1&cursor=${cursorOf(['lastSeen', 'desc', '2024-01-01T00:00:00.000Z', '1'])}`,
       `/api/v1/projects/${a.project.slug}/stats?days=365&branch=`,
+      `/api/v1/projects/${a.project.slug}/trend?days=365&branch=`,
       `/api/v1/projects/${a.project.slug}/errors?days=1&limit=100&cursor=${cursorOf(0)}`,
       `/api/v1/tests/${a.testId}?days=1&branch=main`,
       `/api/v1/tests/${a.testId}/history?limit=1&days=365`,
@@ -195,6 +204,7 @@ describe('query validation', () => {
     for (const path of [
       `/api/v1/projects/${project.slug}/flaky-tests?status=all&branch=%00&q=%00`,
       `/api/v1/projects/${project.slug}/stats?branch=%00`,
+      `/api/v1/projects/${project.slug}/trend?branch=%00`,
     ]) {
       expect((await get(path, bearer(token))).status, path).toBe(200);
     }
@@ -454,6 +464,7 @@ describe('who may read', () => {
     // The same answer as for things that do not exist at all.
     for (const path of [
       '/api/v1/projects/no-such-project/stats',
+      '/api/v1/projects/no-such-project/trend',
       '/api/v1/tests/999999999/history',
       '/api/v1/tests/abc',
     ]) {
