@@ -121,6 +121,8 @@ export interface Run {
   runName: string | null;
   playwrightVersion: string | null;
   reporterVersion?: string | null;
+  /** A live run's progress from its reporter's events; null for an upload. */
+  live?: LiveProgress | null;
   startedAt: string;
   durationMs: number;
   totals: Totals;
@@ -130,6 +132,68 @@ export interface Run {
   updatedAt: string;
   url: string;
 }
+
+/** How far a live run (source "live") has come, summed over its reporters (one per shard). */
+export interface LiveProgress {
+  /** Tests the reporters announced (onBegin), the progress bar's 100%. */
+  totalTests: number;
+  /** Tests whose last attempt ended, by outcome. */
+  finished: number;
+  expected: number;
+  unexpected: number;
+  flaky: number;
+  skipped: number;
+  /** Reporter sessions (shards) still sending / all of them. */
+  runningSessions: number;
+  sessions: number;
+  reporterVersion: string | null;
+  lastEventAt: string | null;
+}
+
+/**
+ * Server-Sent Events of `GET /api/v1/runs/:runId/stream` (every kind) and
+ * `GET /api/v1/projects/:project/stream` (`run-updated` only). Each SSE message's `event:` is the
+ * kind and its `data:` the JSON below; its `id:` resumes the stream (Last-Event-ID).
+ */
+export interface StreamRunUpdated {
+  run: Run;
+}
+
+export interface StreamTestBegin {
+  testId: string;
+  retry: number;
+  title: string;
+  titlePath: string[];
+  file: string;
+  line: number | null;
+  projectName: string;
+  startTime: string | null;
+}
+
+export interface StreamTestEnd extends StreamTestBegin {
+  status: 'passed' | 'failed' | 'timedOut' | 'skipped' | 'interrupted';
+  durationMs: number;
+  outcome: Outcome;
+  expectedStatus: string;
+  /** Playwright runs the test again: the outcome is not final yet. */
+  willRetry: boolean;
+  /** The attempt's error message, ANSI stripped. */
+  error: string | null;
+}
+
+export interface StreamLog {
+  testId: string | null;
+  retry: number | null;
+  stream: 'stdout' | 'stderr';
+  /** As the test wrote it, ANSI colours included: render them as colours, never as HTML. */
+  chunk: string;
+}
+
+export type StreamEvent =
+  | { kind: 'run-updated'; id: string; data: StreamRunUpdated }
+  | { kind: 'test-begin'; id: string; data: StreamTestBegin }
+  | { kind: 'test-end'; id: string; data: StreamTestEnd }
+  | { kind: 'log'; id: string; data: StreamLog };
 
 export interface RunPart {
   id: string;
