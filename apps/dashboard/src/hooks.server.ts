@@ -1,6 +1,7 @@
 import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { SESSION_COOKIE } from '$lib/server/config';
 import { loginHref } from '$lib/server/session';
+import { STREAM_ROUTES } from '$lib/server/stream-proxy';
 
 /** Pages anyone may open; every other page needs a session (the API checks it again). */
 const PUBLIC_PATHS = new Set(['/login']);
@@ -8,6 +9,13 @@ const PUBLIC_PATHS = new Set(['/login']);
 export const handle: Handle = async ({ event, resolve }) => {
   event.locals.session = event.cookies.get(SESSION_COOKIE) || undefined;
   if (!event.locals.session && !PUBLIC_PATHS.has(event.url.pathname)) {
+    // An event stream is no page: a redirect to the login form would only make EventSource retry.
+    if (event.route.id && STREAM_ROUTES.has(event.route.id)) {
+      return new Response('Log in to follow this stream\n', {
+        status: 401,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      });
+    }
     redirect(303, loginHref(event.url));
   }
   const response = await resolve(event);

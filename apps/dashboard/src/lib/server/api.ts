@@ -83,6 +83,28 @@ export async function callApi<T>(
   return body as T;
 }
 
+/**
+ * Opens a long-lived API response (an SSE stream) and answers it as it is: status, headers and a
+ * body still streaming. `signal` aborts it. An API that cannot be reached throws ApiFailure 503.
+ */
+export async function openApiStream(
+  path: string,
+  init: { session: string; headers?: Record<string, string>; signal: AbortSignal },
+): Promise<Response> {
+  const headers = new Headers({ accept: 'text/event-stream', ...init.headers });
+  headers.set('authorization', `Bearer ${init.session}`);
+  const request = new Request(`${config.apiUrl}/api/v1${path}`, { headers, signal: init.signal });
+  try {
+    return await transport()(request);
+  } catch {
+    throw new ApiFailure(
+      503,
+      'api_unreachable',
+      `The Flackyness API at ${config.apiUrl} cannot be reached`,
+    );
+  }
+}
+
 /** The reader a page's load function uses: its viewer's session, SvelteKit errors on failure. */
 export interface ApiReader {
   get<T>(path: string, query?: Query): Promise<T>;

@@ -1,0 +1,204 @@
+import type {
+  LiveProgress,
+  Outcome,
+  Run,
+  StreamEvent,
+  StreamTestBegin,
+  StreamTestEnd,
+} from '@flackyness/shared/api';
+import { appendLog, createLogBuffer, type LogBuffer } from './log-lines';
+
+/**
+ * What the live view of one run knows, built from its stream's events in order. The reducer
+ * changes the state it is given (one stream owns it; a view reads snapshots from `snapshotRun`),
+ * so a 2,000-test run costs no copying per event.
+ */
+
+/** Where a test is: began (running), failed with a retry to come (retrying), or its outcome. */
+export type LiveTestState = 'running' | 'retrying' | Outcome;
+
+export interface LiveTest {
+  /** testId + projectName: Playwright's id is unique within a run, the project makes it certain. */
+  key: string;
+  testId: string;
+  projectName: string;
+  title: string;
+  titlePath: string[];
+  file: string;
+  state: LiveTestState;
+  /** The attempt running or last ended (0 = first). */
+  retry: number;
+  /** Duration of the last ended attempt. */
+  durationMs: number | null;
+  /** The last failed attempt's error, ANSI stripped by the server. */
+  error: string | null;
+  /** Order of the last change, for newest-first. */
+  changed: number;
+}
+
+export interface LiveRunState {
+  run: Run;
+  /** Highest event id applied; events at or below it are repeats (a resumed stream) and ignored. */
+  lastId: number;
+  tests: Map<string, LiveTest>;
+  /** Title paths by Playwright test id, for the log lines that name their test by id. */
+  titles: Map<string, string>;
+  log: LogBuffer;
+  changes: number;
+}
+
+export function createLiveRunState(run: Run, options: { maxLogLines?: number } = {}): LiveRunState {
+  return {
+    run,
+    lastId: 0,
+    tests: new Map(),
+    titles: new Map(),
+    log: createLogBuffer(options.maxLogLines),
+    changes: 0,
+  };
+}
+
+export function testKey(test: { testId: string; projectName: string }): string {
+  return `${test.projectName}\u0000${test.testId}`;
+}
+
+function touch(state: LiveRunState, data: StreamTestBegin): LiveTest {
+  const key = testKey(data);
+  let test = state.tests.get(key);
+  if (!test) {
+    test = {
+      key,
+      testId: data.testId,
+      projectName: data.projectName,
+      title: data.title,
+      titlePath: data.titlePath,
+      file: data.file,
+      state: 'running',
+      retry: data.retry,
+      durationMs: null,
+      error: null,
+      changed: 0,
+    };
+    state.tests.set(key, test);
+    state.titles.set(data.testId, data.titlePath.join(' › '));
+  }
+  test.changed = ++state.changes;
+  return test;
+}
+
+function endTest(state: LiveRunState, data: StreamTestEnd) {
+  const test = touch(state, data);
+  // An attempt that ended after a later one began (out of order) must not undo it.
+  if (data.retry < test.retry) return;
+  test.retry = data.retry;
+  test.durationMs = data.durationMs;
+  if (data.error) test.error = data.error;
+  test.state = data.willRetry ? 'retrying' : finalOutcome(data, test);
+}
+
+/**
+ * The outcome of a test whose last attempt ended: Playwright's, as the server passes it on; a
+ * test that passed on a retry is flaky even if an older server sent no outcome.
+ */
+function finalOutcome(data: StreamTestEnd, test: LiveTest): Outcome {
+  if (data.outcome) return data.outcome;
+  if (data.status === 'skipped') return 'skipped';
+  if (data.status === data.expectedStatus) return test.retry > 0 ? 'flaky' : 'expected';
+  return 'unexpected';
+}
+
+/** Applies one event; answers false for a repeat (an id already applied). */
+export function applyStreamEvent(state: LiveRunState, event: StreamEvent): boolean {
+  const id = Number(event.id);
+  if (Number.isFinite(id)) {
+    if (id <= state.lastId) return false;
+    state.lastId = id;
+  }
+  switch (event.kind) {
+    case 'run-updated':
+      state.run = event.data.run;
+      break;
+    case 'test-begin': {
+      const test = touch(state, event.data);
+      if (event.data.retry >= test.retry) {
+        test.retry = event.data.retry;
+        test.state = 'running';
+      }
+      break;
+    }
+    case 'test-end':
+      endTest(state, event.data);
+      break;
+    case 'log':
+      appendLog(state.log, event.data);
+      break;
+  }
+  return true;
+}
+
+export interface LiveCounts {
+  totalTests: number;
+  finished: number;
+  expected: number;
+  unexpected: number;
+  flaky: number;
+  skipped: number;
+  running: number;
+}
+
+/**
+ * The progress bar's figures: the server's (`run.live`) or, when the events seen say more (they
+ * arrive before the `run-updated` that sums them), the events'.
+ */
+export function liveCounts(state: LiveRunState): LiveCounts {
+  const seen = { finished: 0, expected: 0, unexpected: 0, flaky: 0, skipped: 0, running: 0 };
+  for (const test of state.tests.values()) {
+    if (test.state === 'running' || test.state === 'retrying') seen.running++;
+    else {
+      seen.finished++;
+      seen[test.state]++;
+    }
+  }
+  const live: LiveProgress | null | undefined = state.run.live;
+  const fromServer = live && live.finished > seen.finished;
+  const counts = fromServer ? { ...live, running: seen.running } : seen;
+  const totalTests = Math.max(live?.totalTests ?? 0, counts.finished + seen.running);
+  return {
+    totalTests,
+    finished: counts.finished,
+    expected: counts.expected,
+    unexpected: counts.unexpected,
+    flaky: counts.flaky,
+    skipped: counts.skipped,
+    running: seen.running,
+  };
+}
+
+const RANK: Record<LiveTestState, number> = {
+  unexpected: 0,
+  retrying: 1,
+  flaky: 2,
+  running: 3,
+  expected: 4,
+  skipped: 4,
+};
+
+/**
+ * The tests to show, at most `limit`: failures first, then retrying and flaky ones, then running,
+ * then the rest; newest first within each. `hidden` counts those left out.
+ */
+export function visibleTests(
+  state: LiveRunState,
+  limit: number,
+): { tests: LiveTest[]; hidden: number } {
+  const all = [...state.tests.values()];
+  all.sort((a, b) => RANK[a.state] - RANK[b.state] || b.changed - a.changed);
+  // Copies: the view compares rows by reference, and the state changes these objects in place.
+  const tests = all.slice(0, limit).map((test) => ({ ...test }));
+  return { tests, hidden: all.length - tests.length };
+}
+
+/** Whether the run has stopped (teardown, cancelled): the stored results replace the live view. */
+export function isFinished(run: Run): boolean {
+  return run.status !== 'running';
+}
