@@ -6,7 +6,9 @@ import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
 
-export const load: PageServerLoad = async ({ cookies, url, params }) => {
+export const load: PageServerLoad = async ({ cookies, url, params, depends }) => {
+  // The project's stream invalidates this when a run the page does not show yet appears.
+  depends('flackyness:runs');
   const view = readView(url, runsView);
   const api = apiReader(cookies, url);
   const key = encodeURIComponent(params.project);
