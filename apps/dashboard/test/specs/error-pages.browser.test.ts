@@ -1,16 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, logIn, openPage, saveScreenshot } from '../browser';
 import { callApi } from '../api';
-import { freePort } from '../server';
+import { freePort, startDashboard } from '../server';
 
 /**
  * Not-found pages, and the dashboard as a service of its own (the docker-compose shape): it reaches
  * the API through API_URL, and says so plainly when the API cannot be reached.
  */
-const buildEntry = fileURLToPath(new URL('../../build/index.js', import.meta.url));
 let browser: Browser;
 
 beforeAll(async () => {
@@ -19,25 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function startDashboard(apiUrl: string): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  // ORIGIN as adapter-node wants it behind no proxy: its own address, so form posts pass.
-  const child: ChildProcess = spawn(process.execPath, [buildEntry], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_URL: apiUrl, ORIGIN: url },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(`${url}/login`);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return { url, stop: () => child.kill() };
-}
 
 describe('error pages', () => {
   it('a missing run, test or page is a 404 page inside the frame', async () => {
@@ -70,7 +48,7 @@ describe('error pages', () => {
       expect(problems).toEqual([]);
     } finally {
       await close();
-      dashboard.stop();
+      await dashboard.stop();
     }
   });
 
@@ -92,7 +70,7 @@ describe('error pages', () => {
       await saveScreenshot(page, 'api-unreachable-desktop-light');
     } finally {
       await close();
-      dashboard.stop();
+      await dashboard.stop();
     }
   });
 });
