@@ -12,6 +12,7 @@ import { createListener, dashboardBuildDir, loadDashboard } from '../src/dashboa
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createPartitionsAhead } from '../src/db/partitions.ts';
+import { createLiveServices } from '../src/live-services.ts';
 import { createLogger } from '../src/logger.ts';
 
 /** A real server over real HTTP on loopback, on a fresh database of the given mode. */
@@ -115,13 +116,16 @@ export async function startBenchServer(
       `no dashboard build in ${dashboardBuildDir(config)}: run "pnpm --filter @flackyness/dashboard build" first`,
     );
   }
+  const logger = createLogger('warn');
+  const live = createLiveServices({ database, config, logger });
   const app = createApp({
     config,
     database,
-    logger: createLogger('warn'),
+    logger,
     adminToken: ADMIN_TOKEN,
     startedAt: new Date(),
     now: () => new Date(),
+    live,
   });
   const server = createServer(createListener(app.fetch, dashboard));
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
@@ -133,7 +137,9 @@ export async function startBenchServer(
     config,
     database,
     async close() {
+      server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      await live.close();
       await dispose();
     },
   };

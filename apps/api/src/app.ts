@@ -7,12 +7,14 @@ import { adminRoutes } from './routes/admin.ts';
 import { errorRoutes } from './routes/errors.ts';
 import { flakyTestRoutes } from './routes/flaky-tests.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
 import { projectStatsRoutes } from './routes/project-stats.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { streamRoutes } from './routes/streams.ts';
 import { testRoutes } from './routes/tests.ts';
 
 /** Builds the HTTP app from resolved dependencies; no I/O happens here. */
@@ -54,6 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes);
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/reports', reportRoutes);
+  app.route('/api/v1/ingest', ingestRoutes);
   app.route('/api/v1', sessionRoutes);
   app.route('/api/v1', projectRoutes);
   app.route('/api/v1', runRoutes);
@@ -62,6 +65,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1', testRoutes);
   app.route('/api/v1', errorRoutes);
   app.route('/api/v1', quarantineRoutes);
+  app.route('/api/v1', streamRoutes);
 
   app.notFound(renderNotFound);
   app.onError(renderError);

@@ -48,6 +48,14 @@ const configSchema = z.object({
   FLAKE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   RESOLVE_AFTER_RUNS: z.coerce.number().int().min(1).max(10000).default(20),
   MASS_FAILURE_RATIO: z.coerce.number().min(0).max(1).default(0.8),
+  /** A live run with no event for this long is cancelled (its reporter is gone). */
+  LIVE_ORPHAN_HOURS: z.coerce.number().min(0.01).max(8760).default(24),
+  /** The largest live event batch or teardown body. */
+  LIVE_BODY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
   /** How long a dashboard login lasts. */
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(12),
   LOG_REQUESTS: booleanish.default(true),

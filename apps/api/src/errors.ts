@@ -10,6 +10,7 @@ const statusByCode = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  batches_missing: 409,
   length_required: 411,
   payload_too_large: 413,
   unsupported_media_type: 415,

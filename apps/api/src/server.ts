@@ -9,7 +9,9 @@ import { runMigrations } from './db/migrate.ts';
 import { createPartitionsAhead } from './db/partitions.ts';
 import { seedDemo, type SeededDemo } from './demo/seed-demo.ts';
 import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
+import { startLiveOrphanJob } from './jobs/live-orphans.ts';
 import { startWindowMaintenance } from './jobs/window-maintenance.ts';
+import { createLiveServices } from './live-services.ts';
 import { createLogger } from './logger.ts';
 
 /** Starts things: config, database, HTTP listener, jobs, graceful shutdown. */
@@ -44,6 +46,15 @@ async function main(): Promise<void> {
     now,
   });
 
+  const live = createLiveServices({ database, config, logger });
+  const stopOrphans = startLiveOrphanJob({
+    database,
+    bus: live.bus,
+    orphanHours: config.LIVE_ORPHAN_HOURS,
+    logger,
+    now,
+  });
+
   const app = createApp({
     config,
     database,
@@ -51,6 +62,7 @@ async function main(): Promise<void> {
     adminToken: adminToken.token,
     startedAt: new Date(),
     now,
+    live,
   });
   const dashboard = await loadDashboard(config);
   const server = createServer(createListener(app.fetch, dashboard));
@@ -71,6 +83,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     stopMaintenance();
     stopWindows();
+    stopOrphans();
+    // Open streams end now (their clients reconnect elsewhere and resume); uploads finish.
+    await live.close();
+    server.closeIdleConnections();
     await new Promise<void>((done) => server.close(() => done()));
     await database.close();
     process.exit(0);

@@ -38,9 +38,10 @@ const allowed: Record<string, readonly string[]> = {
   db: ['domain', '.'],
   flakiness: ['domain', 'db'],
   upload: ['domain', 'report', 'db', 'flakiness'],
-  jobs: ['domain', 'db', 'flakiness', '.'],
-  http: ['domain', 'db', 'flakiness', '.'],
-  routes: ['domain', 'report', 'db', 'flakiness', 'upload', 'http', '.'],
+  live: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
+  jobs: ['domain', 'db', 'flakiness', 'live', '.'],
+  http: ['domain', 'db', 'flakiness', 'live', '.'],
+  routes: ['domain', 'report', 'db', 'flakiness', 'upload', 'live', 'http', '.'],
   demo: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
 };
 

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createPartitionsAhead } from '../src/db/partitions.ts';
+import { createLiveServices } from '../src/live-services.ts';
 import { createLogger } from '../src/logger.ts';
 import { adminDatabaseUrl, databaseUrlFor } from './postgres-url.ts';
 
@@ -18,6 +19,7 @@ export interface TestApp {
   database: Database;
   config: Config;
   adminToken: string;
+  live: ReturnType<typeof createLiveServices>;
   /** Sends a request through the real app (no network). */
   request(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -31,6 +33,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** The app's clock; default the real one. Tests of state that ages move it. */
   now?: () => Date;
+  /** SSE heartbeat period (15 s by default). */
+  heartbeatMs?: number;
 }
 
 /** Builds the real app on a real database of the mode this test project runs in. */
@@ -49,21 +53,28 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const database = await openDatabase({ url, dataDir: options.dataDir ?? null, poolSize: 4 });
   await runMigrations(database);
   await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const live = createLiveServices({ database, config, logger, heartbeatMs: options.heartbeatMs });
   const app = createApp({
     config,
     database,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger,
     adminToken,
     startedAt: new Date(),
     now: options.now ?? (() => new Date()),
+    live,
   });
   return {
     app,
     database,
     config,
     adminToken,
+    live,
     request: async (path, init) => app.request(path, init),
-    close: () => database.close(),
+    close: async () => {
+      await live.close();
+      await database.close();
+    },
   };
 }
 

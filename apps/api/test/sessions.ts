@@ -56,6 +56,7 @@ export function appOnSameDatabase(
     adminToken: options.adminToken ?? t.adminToken,
     startedAt: new Date(),
     now: options.now ?? (() => new Date()),
+    live: t.live,
   });
   return { request: async (path, init) => app.request(path, init) };
 }

@@ -124,10 +124,20 @@ export const runs = pgTable(
     skipped: integer('skipped').notNull().default(0),
     /** Mass-failure guard: stored and shown, left out of flakiness statistics. */
     excludedFromStats: boolean('excluded_from_stats').notNull().default(false),
+    /** The last event number of the run's stream (live runs): taken under the run's row lock, so
+     *  numbers are handed out in commit order. */
+    eventSeq: bigint('event_seq', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    /** The run's place in its project's stream: the number of its last change. */
+    changeSeq: bigint('change_seq', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    index('runs_project_change_idx').on(t.projectId, t.changeSeq),
     uniqueIndex('runs_pipeline_job_idx')
       .on(t.projectId, t.pipeline, t.job)
       .where(sql`${t.pipeline} is not null`),
@@ -375,3 +385,86 @@ export const projectWindows = pgTable('project_windows', {
   /** Tests with at least one result (skips included) in the window. */
   testsInWindow: integer('tests_in_window').notNull().default(0),
 });
+
+/** A project's stream counter: each change of one of its runs takes the next number. */
+export const projectStreams = pgTable('project_streams', {
+  projectId: bigint('project_id', { mode: 'bigint' })
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  seq: bigint('seq', { mode: 'bigint' })
+    .notNull()
+    .default(sql`0`),
+});
+
+/** One reporter process (one shard) streaming into a live run (DESIGN.md §6). */
+export const liveSessions = pgTable(
+  'live_sessions',
+  {
+    /** Random, handed to the reporter as `sessionId`. */
+    id: text('id').primaryKey(),
+    projectId: projectId(),
+    runId: bigint('run_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    shard: text('shard').notNull().default(''),
+    status: text('status', { enum: ['running', 'finished', 'cancelled'] }).notNull(),
+    reporterVersion: text('reporter_version'),
+    playwrightVersion: text('playwright_version'),
+    totalTests: integer('total_tests').notNull(),
+    /** The run metadata setup sent, for the teardown's ingestion. */
+    meta: jsonb('meta').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    lastEventAt: timestamp('last_event_at', { withTimezone: true }).notNull(),
+    /** Tests whose last attempt ended, in total and by outcome. */
+    finished: integer('finished').notNull().default(0),
+    expected: integer('expected').notNull().default(0),
+    unexpected: integer('unexpected').notNull().default(0),
+    flaky: integer('flaky').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    teardown: jsonb('teardown'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('live_sessions_status_check', sql`${t.status} in ('running', 'finished', 'cancelled')`),
+    index('live_sessions_run_idx').on(t.projectId, t.runId),
+    index('live_sessions_running_idx')
+      .on(t.lastEventAt)
+      .where(sql`${t.status} = 'running'`),
+  ],
+);
+
+/** The batches of a session applied so far: a batch sent again changes nothing. */
+export const liveBatches = pgTable(
+  'live_batches',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'live_batches_pk', columns: [t.sessionId, t.seq] })],
+);
+
+/** A live run's events in stream order (`seq`): replayed to late viewers, read by teardown. */
+export const liveEvents = pgTable(
+  'live_events',
+  {
+    projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
+    runId: bigint('run_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'bigint' }).notNull(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'live_events_pk', columns: [t.projectId, t.runId, t.seq] }),
+    index('live_events_session_kind_idx').on(t.sessionId, t.kind),
+  ],
+);

@@ -4,14 +4,14 @@ import { isJsonContentType, readBody } from './body.ts';
 import type { AppEnv } from './types.ts';
 
 /**
- * Reads a JSON request body (1 MB limit by default). With `optional`, an empty body reads as `{}`
+ * Reads a JSON request body (BODY_MAX_BYTES, 1 MB, unless `maxBytes` says otherwise). With `optional`, an empty body reads as `{}`
  * (e.g. a rotation without options).
  */
 export async function readJson(
   c: Context<AppEnv>,
-  options: { optional?: boolean } = {},
+  options: { optional?: boolean; maxBytes?: number } = {},
 ): Promise<unknown> {
-  const limit = c.get('deps').config.BODY_MAX_BYTES;
+  const limit = options.maxBytes ?? c.get('deps').config.BODY_MAX_BYTES;
   const isJson = isJsonContentType(c.req.header('content-type'));
   // Without a declared JSON body, an optional body may still be sent empty (curl -X POST).
   if (!isJson && !options.optional) {

@@ -1,6 +1,14 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { LiveBus } from '../live/bus.ts';
+import type { StreamHub } from '../live/stream-hub.ts';
+
+/** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
+export interface LiveServices {
+  bus: LiveBus;
+  hub: StreamHub;
+}
 
 /** Everything the app needs, resolved once at start and passed in (tests build their own). */
 export interface AppDeps {
@@ -13,6 +21,7 @@ export interface AppDeps {
   startedAt: Date;
   /** The current time: windows, ageing and start-time checks read it, so tests can move it. */
   now: () => Date;
+  live: LiveServices;
 }
 
 /** A dashboard login the caller presented instead of a token: it may read, never write. */

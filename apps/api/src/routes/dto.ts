@@ -19,6 +19,8 @@ export function toRunDto(run: RunRow, publicUrl: string) {
     environment: run.environment,
     runName: run.runName,
     playwrightVersion: run.playwrightVersion,
+    reporterVersion: run.live?.reporterVersion ?? null,
+    live: run.live,
     startedAt: run.startedAt.toISOString(),
     durationMs: run.durationMs,
     totals: {

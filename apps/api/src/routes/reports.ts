@@ -6,45 +6,15 @@ import { readUpload } from '../http/read-upload.ts';
 import type { AppEnv } from '../http/types.ts';
 import { validate } from '../http/validate.ts';
 import { ingestSettings } from '../config.ts';
-import { ApiError, zodIssues } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
+import { announceUpload } from '../live/live-ingest.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
-import { InvalidReportError } from '../report/invalid-report-error.ts';
 import { ReportReader } from '../report/report-reader.ts';
-import { ProjectGone } from '../upload/project-lock.ts';
-import { RunMetadataConflict } from '../upload/run-metadata-merge.ts';
-import { StartTimeOutOfRange } from '../upload/start-time.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
-import { toRunDto } from './dto.ts';
+import { ingestAnswer, ingestRefusal, notAReport } from './ingest-answer.ts';
 
 export const reportRoutes = new Hono<AppEnv>();
-
-const notAReport = (issues: InvalidReportError['issues']) =>
-  new ApiError(
-    'invalid_report',
-    'The body is not a Playwright JSON report as --reporter=json writes it (an object with "config" and "suites"), or it holds values that cannot be stored; details names each field',
-    zodIssues(issues),
-  );
-
-/** The ingest errors that refuse the report (nothing was stored), as API errors. */
-function refusal(error: unknown): unknown {
-  if (error instanceof InvalidReportError) return notAReport(error.issues);
-  if (error instanceof StartTimeOutOfRange) {
-    return new ApiError(
-      'validation_failed',
-      `The run's start time is out of range: ${error.message}`,
-      [{ path: error.field, message: error.message }],
-    );
-  }
-  if (error instanceof ProjectGone) return new ApiError('not_found', 'The project was deleted');
-  if (error instanceof RunMetadataConflict) {
-    return new ApiError('conflict', `A run has one branch and one commit: ${error.message}`, {
-      run: error.run,
-      part: error.part,
-    });
-  }
-  return error;
-}
 
 /** SHA-256 hex of the report bytes: what identifies a re-upload of the same report. */
 async function digestHex(bytes: Uint8Array): Promise<string> {
@@ -52,7 +22,7 @@ async function digestHex(bytes: Uint8Array): Promise<string> {
 }
 
 reportRoutes.post('/', requireProjectToken(), async (c) => {
-  const { config, database, now } = c.get('deps');
+  const { config, database, now, live } = c.get('deps');
   const principal = c.get('principal');
   if (principal.kind !== 'project')
     throw new ApiError('forbidden', 'This endpoint needs a project token');
@@ -99,21 +69,13 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     retentionMonths: config.RETENTION_MONTHS,
     settings: ingestSettings(config),
   }).catch((error: unknown) => {
-    throw refusal(error);
+    throw ingestRefusal(error);
   });
-  const { run, flakiness } = outcome;
-  const dto = toRunDto(run, config.publicUrl);
-  return c.json(
-    {
-      run: dto,
-      flaky: {
-        inRun: flakiness.inRun,
-        newlyDetected: outcome.newlyDetected,
-        activeCount: flakiness.activeCount,
-      },
-      quarantine: { allFailuresQuarantined: flakiness.allFailuresQuarantined },
-      url: dto.url,
-    },
-    outcome.created ? 201 : 200,
-  );
+  // Dashboards watching the project's stream see the run change (after the commit: it is stored).
+  if (outcome.created) {
+    await announceUpload({ database, bus: live.bus }, principal.projectId, outcome.run.id).catch(
+      (error: unknown) => c.get('logger').warn({ err: error }, 'run change not announced'),
+    );
+  }
+  return c.json(ingestAnswer(outcome, config.publicUrl), outcome.created ? 201 : 200);
 });

@@ -1,15 +1,15 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
-import { assertCanRead, requireViewer } from '../http/auth.ts';
+import { requireViewer } from '../http/auth.ts';
 import { cursorId, cursorIndex, cursorTime, decodeCursor, page } from '../http/pagination.ts';
 import type { AppEnv } from '../http/types.ts';
 import { safeTextParam } from '../http/safe-text-param.ts';
 import { validate } from '../http/validate.ts';
-import { ApiError } from '../errors.ts';
 import { listRunResultsPage } from '../db/queries/run-results.ts';
-import { getRun, listRunParts, listRunResults, listRuns, type RunRow } from '../db/queries/runs.ts';
+import { listRunParts, listRunResults, listRuns } from '../db/queries/runs.ts';
 import { toRunDto, toRunPartDto, toRunResultDto } from './dto.ts';
 import { readableProject } from './project-param.ts';
+import { readableRun } from './run-param.ts';
 
 export const runRoutes = new Hono<AppEnv>();
 
@@ -51,15 +51,6 @@ runRoutes.get('/projects/:project/runs', requireViewer(), async (c) => {
     ),
   );
 });
-
-/** The `:runId` of the path, readable by the caller, or 404. */
-async function readableRun(c: Context<AppEnv>): Promise<RunRow> {
-  const runId = c.req.param('runId') ?? '';
-  const run = await getRun(c.get('deps').database.sql, runId);
-  if (!run) throw new ApiError('not_found', `Run "${runId}" not found`);
-  assertCanRead(c.get('principal'), run.projectId, `Run "${runId}"`);
-  return run;
-}
 
 runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');

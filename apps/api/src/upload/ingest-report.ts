@@ -52,6 +52,9 @@ export interface IngestInput {
   testIdCache?: TestIdCache;
   /** RETENTION_MONTHS: a run must start after now − that many months (and before now + 1 day). */
   retentionMonths: number;
+  /** A live session's teardown: the report completes this run, and `prepare` runs in the
+   *  transaction right after the run is locked (the session ends with the part's commit). */
+  live?: { runId: string; prepare(tx: TxSql): Promise<void> };
 }
 
 export interface IngestOutcome {
@@ -137,12 +140,15 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       // again under the locks: an identical upload may have committed meanwhile.
       const [windowStart, run, duplicate] = await Promise.all([
         lockProjectWindow(tx, projectId, input.settings.windowDays, now),
-        lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt),
+        lockRunForUpload(tx, projectId, { ...input.meta, job }, startedAt, {
+          runId: input.live?.runId,
+        }),
         findDuplicatePart(tx, projectId, input.contentHash, input.idempotencyKey),
         customPlans,
       ]);
       if (duplicate) throw new DuplicateUpload(duplicate.runId);
       refuseConflictingMetadata(run, input.meta);
+      if (input.live) await input.live.prepare(tx);
       await recountFilledInParts(tx, run, windowStart);
 
       const scope = (createdAt: Date, uncountedPartIds: readonly string[]): PartScope => ({

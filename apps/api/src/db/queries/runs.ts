@@ -27,9 +27,40 @@ export interface RunRow {
   skipped: number;
   excludedFromStats: boolean;
   partCount: number;
+  /** A live run's progress, summed over its reporter sessions; null when it has none. */
+  live: LiveProgressRow | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export interface LiveProgressRow {
+  totalTests: number;
+  finished: number;
+  expected: number;
+  unexpected: number;
+  flaky: number;
+  skipped: number;
+  runningSessions: number;
+  sessions: number;
+  reporterVersion: string | null;
+  lastEventAt: string | null;
+}
+
+/** The run's reporter sessions summed up (null for a run that has none: an upload). */
+const liveProgress = (sql: Sql | TxSql) => sql`(
+  select case when count(*) = 0 then null else json_build_object(
+    'totalTests', least(sum(s.total_tests), 2147483647)::int,
+    'finished', least(sum(s.finished), 2147483647)::int,
+    'expected', least(sum(s.expected), 2147483647)::int,
+    'unexpected', least(sum(s.unexpected), 2147483647)::int,
+    'flaky', least(sum(s.flaky), 2147483647)::int,
+    'skipped', least(sum(s.skipped), 2147483647)::int,
+    'runningSessions', count(*) filter (where s.status = 'running'),
+    'sessions', count(*),
+    'reporterVersion', max(s.reporter_version),
+    'lastEventAt', to_char(max(s.last_event_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+  ) end
+  from live_sessions s where s.project_id = r.project_id and s.run_id = r.id)`;
 
 const runColumns = (sql: Sql | TxSql) => sql`
   r.id, r.project_id as "projectId", r.source, r.status, r.branch, r.commit, r.pipeline, r.job,
@@ -38,6 +69,7 @@ const runColumns = (sql: Sql | TxSql) => sql`
   r.duration_ms as "durationMs", r.total, r.expected, r.unexpected, r.flaky, r.skipped,
   r.excluded_from_stats as "excludedFromStats",
   (select count(*)::int from run_parts p where p.project_id = r.project_id and p.run_id = r.id) as "partCount",
+  ${liveProgress(sql)} as "live",
   r.created_at as "createdAt", r.updated_at as "updatedAt"`;
 
 /**
@@ -51,8 +83,11 @@ export async function lockRunForUpload(
   projectId: string,
   meta: RunMetadata,
   startedAt: Date,
+  options: RunLockOptions = {},
 ): Promise<LockedRun> {
-  const values = runInsertValues(tx, projectId, meta, startedAt);
+  if (options.runId !== undefined) return lockRunById(tx, projectId, options.runId, meta);
+  const source = options.source ?? 'upload';
+  const values = runInsertValues(tx, projectId, meta, startedAt, source);
   const [row] = meta.pipeline
     ? await tx<LockedRun[]>`
         -- Read in the statement's snapshot: the run as the previous upload left it (uploads of a
@@ -71,6 +106,7 @@ export async function lockRunForUpload(
           run_url = coalesce(excluded.run_url, runs.run_url),
           environment = coalesce(excluded.environment, runs.environment),
           run_name = coalesce(excluded.run_name, runs.run_name),
+          ${source === 'live' ? tx`status = 'running',` : tx``}
           updated_at = now()
         returning ${lockedRunColumns(tx)}, exists (select 1 from earlier) as "existed",
           (select branch from earlier) as "earlierBranch", (select commit from earlier) as "earlierCommit"`
@@ -79,6 +115,49 @@ export async function lockRunForUpload(
         returning ${lockedRunColumns(tx)}, false as "existed", null as "earlierBranch",
           null as "earlierCommit"`;
   return row as LockedRun;
+}
+
+export interface RunLockOptions {
+  /** Who opens the run when it is new: an upload, or a live reporter's setup (which also puts an
+   *  existing run back to running). */
+  source?: 'upload' | 'live';
+  /** The run is this one (a live session's), whatever its pipeline. */
+  runId?: string;
+}
+
+/** lockRunForUpload for a run known by its id: metadata fills gaps, as in an upload. */
+async function lockRunById(
+  tx: TxSql,
+  projectId: string,
+  runId: string,
+  meta: RunMetadata,
+): Promise<LockedRun> {
+  const [row] = await tx<LockedRun[]>`
+    with earlier as (
+      select branch, commit from runs where project_id = ${projectId} and id = ${runId}
+    )
+    update runs set
+      branch = coalesce(${meta.branch ?? null}, runs.branch),
+      commit = coalesce(${meta.commit ?? null}, runs.commit),
+      ci_provider = coalesce(${meta.ciProvider ?? null}, runs.ci_provider),
+      repository = coalesce(${meta.repository ?? null}, runs.repository),
+      pr = coalesce(${meta.pr ?? null}, runs.pr),
+      run_url = coalesce(${meta.runUrl ?? null}, runs.run_url),
+      environment = coalesce(${meta.environment ?? null}, runs.environment),
+      run_name = coalesce(${meta.runName ?? null}, runs.run_name),
+      updated_at = now()
+    where project_id = ${projectId} and id = ${runId}
+    returning ${lockedRunColumns(tx)}, true as "existed",
+      (select branch from earlier) as "earlierBranch", (select commit from earlier) as "earlierCommit"`;
+  if (!row) throw new RunGone(runId);
+  return row;
+}
+
+/** The live run a teardown completes was deleted meanwhile. */
+export class RunGone extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} was deleted`);
+  }
 }
 
 /** What ingest needs of the run it is adding a part to. */
@@ -98,10 +177,16 @@ export interface LockedRun {
 const lockedRunColumns = (tx: TxSql) =>
   tx`id, project_id as "projectId", branch, commit, excluded_from_stats as "excludedFromStats"`;
 
-function runInsertValues(tx: TxSql, projectId: string, meta: RunMetadata, startedAt: Date) {
+function runInsertValues(
+  tx: TxSql,
+  projectId: string,
+  meta: RunMetadata,
+  startedAt: Date,
+  source: 'upload' | 'live',
+) {
   return tx({
     project_id: projectId,
-    source: 'upload',
+    source,
     status: 'running',
     branch: meta.branch ?? null,
     commit: meta.commit ?? null,
@@ -161,7 +246,17 @@ export async function refreshRunFromParts(
       total = parts.total, expected = parts.expected, unexpected = parts.unexpected,
       flaky = parts.flaky, skipped = parts.skipped,
       playwright_version = parts.playwright_version,
+      -- A reporter still streaming a shard keeps the run running; one given up for dead leaves
+      -- it cancelled until its teardown comes.
       status = case
+        when exists (
+          select 1 from live_sessions s
+          where s.project_id = ${projectId} and s.run_id = ${runId} and s.status = 'running')
+          then 'running'
+        when exists (
+          select 1 from live_sessions s
+          where s.project_id = ${projectId} and s.run_id = ${runId} and s.status = 'cancelled')
+          then 'cancelled'
         when parts.interrupted then 'interrupted'
         when parts.timedout then 'timedout'
         when parts.failed then 'failed'

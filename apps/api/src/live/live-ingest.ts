@@ -1,0 +1,290 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  liveTeardownSchema,
+  LiveEvent,
+  LiveSetupParsed,
+  StatusEvent,
+  TestEndEvent,
+} from '@flackyness/shared/ingest';
+import { playwrightReportOutlineSchema } from '@flackyness/shared/playwright-report';
+import type { z } from 'zod';
+import type { Database, Sql } from '../db/client.ts';
+import {
+  advanceSession,
+  claimBatch,
+  findLiveSession,
+  finishSession,
+  insertEvents,
+  insertLiveSession,
+  listSessionEvents,
+  markRunChanged,
+  missingBatches,
+  takeEventNumbers,
+  type LiveSessionRow,
+  type ProgressDelta,
+  type StoredEvent,
+} from '../db/queries/live.ts';
+import { lockRunForUpload } from '../db/queries/runs.ts';
+import { toSafeText } from '../domain/safe-text.ts';
+import { InvalidReportError } from '../report/invalid-report-error.ts';
+import { ReportReader } from '../report/report-reader.ts';
+import { ingestReport, type IngestOutcome, type IngestSettings } from '../upload/ingest-report.ts';
+import { lockUploadProject } from '../upload/project-lock.ts';
+import { refuseConflictingMetadata } from '../upload/run-metadata-merge.ts';
+import { prepareRunStart } from '../upload/start-time.ts';
+import { splitParallelJob, type UploadMetadata } from '../upload/upload-metadata.ts';
+import type { LiveBus } from './bus.ts';
+import { reportFromEvents } from './report-from-events.ts';
+
+export interface LiveContext {
+  database: Database;
+  bus: LiveBus;
+  now: Date;
+  retentionMonths: number;
+}
+
+/** The session named in an event or teardown is not one of the project's. */
+export class LiveSessionNotFound extends Error {
+  constructor(readonly sessionId: string) {
+    super(`live session ${sessionId} not found`);
+  }
+}
+
+/** Teardown came before batches it names (`lastSeq`): they must be sent first. */
+export class BatchesMissing extends Error {
+  constructor(readonly missing: number[]) {
+    super(
+      `batches ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} never arrived`,
+    );
+  }
+}
+
+/**
+ * Opens a live run (setup): the run named by (project, pipeline, job) is joined or created with
+ * source "live" and status running, exactly as an upload of the same job would find it, and a
+ * session of its own is opened for this reporter (one per shard).
+ */
+export async function openLiveSession(
+  context: LiveContext,
+  projectId: string,
+  setup: LiveSetupParsed,
+  meta: UploadMetadata,
+): Promise<{ sessionId: string; runId: string }> {
+  const { sql } = context.database;
+  const { job, shard: jobShard } = splitParallelJob(meta.job);
+  const shard = setup.shard ? `${setup.shard.current}/${setup.shard.total}` : (jobShard ?? '');
+  const startedAt = setup.startedAt ? new Date(setup.startedAt) : context.now;
+  await prepareRunStart(sql, startedAt, 'startedAt', {
+    now: context.now,
+    retentionMonths: context.retentionMonths,
+  });
+  const sessionId = randomUUID();
+  const runId = await sql.begin(async (tx) => {
+    await lockUploadProject(tx, projectId);
+    const run = await lockRunForUpload(tx, projectId, { ...meta, job }, startedAt, {
+      source: 'live',
+    });
+    refuseConflictingMetadata(run, meta);
+    await insertLiveSession(tx, {
+      id: sessionId,
+      projectId,
+      runId: run.id,
+      shard,
+      reporterVersion: setup.reporterVersion,
+      playwrightVersion: setup.playwrightVersion ?? null,
+      totalTests: setup.totalTests,
+      meta: { ...meta, ...(shard ? { shard } : {}) },
+      startedAt,
+      now: context.now,
+    });
+    // A run joined after it had ended (another shard's upload) is running again: see
+    // lockRunForUpload with source "live".
+    return run.id;
+  });
+  await announce(context, { id: sessionId, projectId, runId }, true);
+  return { sessionId, runId };
+}
+
+/**
+ * Applies one batch of a session's events, once: a batch number seen before changes nothing
+ * (`applied: false`). Events are stored in the run's stream; finished tests advance the session's
+ * progress.
+ */
+export async function applyLiveBatch(
+  context: LiveContext,
+  projectId: string,
+  batch: { sessionId: string; seq: number; events: LiveEvent[] },
+): Promise<{ applied: boolean }> {
+  const { sql } = context.database;
+  const session = await findLiveSession(sql, projectId, batch.sessionId);
+  if (!session) throw new LiveSessionNotFound(batch.sessionId);
+  const events: StoredEvent[] = batch.events.map((event) => ({
+    kind: event.type,
+    payload: storable(event),
+  }));
+  const delta = progressOf(batch.events);
+  const applied = await sql.begin(async (tx) => {
+    if (!(await claimBatch(tx, session, batch.seq))) return false;
+    if (events.length > 0) {
+      const first = await takeEventNumbers(tx, projectId, session.runId, events.length);
+      await insertEvents(tx, session, first, events);
+    }
+    await advanceSession(tx, session, delta, context.now);
+    return true;
+  });
+  if (applied && events.length > 0) {
+    // The project's stream hears of it when the run's numbers changed, not for every log line.
+    await announce(context, session, false, delta.finished > 0 || session.status === 'cancelled');
+  }
+  return { applied };
+}
+
+export type LiveTeardown = z.infer<typeof liveTeardownSchema>;
+
+/**
+ * Completes a session (teardown): the run's report is rebuilt from the session's stored attempts
+ * and stored through the upload's own ingestion, as the part of the session's shard, so the run
+ * ends up exactly as an upload of its JSON report would leave it. A teardown sent again answers
+ * the stored run and changes nothing; one after the orphan job cancelled the run still completes it.
+ */
+export async function completeLiveSession(
+  context: LiveContext,
+  projectId: string,
+  teardown: LiveTeardown,
+  settings: IngestSettings & { testIds?: Database['testIds'] },
+): Promise<IngestOutcome> {
+  const { sql } = context.database;
+  const session = await findLiveSession(sql, projectId, teardown.sessionId);
+  if (!session) throw new LiveSessionNotFound(teardown.sessionId);
+  const lastSeq = teardown.summary.lastSeq;
+  if (session.status !== 'finished' && lastSeq !== undefined && lastSeq !== null) {
+    const missing = await missingBatches(sql, session.id, lastSeq);
+    if (missing.length > 0) throw new BatchesMissing(missing);
+  }
+  const report = await rebuildReport(sql, session, teardown, context.now);
+  const outcome = await ingestReport(sql, {
+    projectId,
+    report: new ReportReader(report),
+    meta: { ...(session.meta as UploadMetadata), shard: session.shard || undefined },
+    // One part per session: a teardown sent again is recognised as the same upload.
+    contentHash: createHash('sha256').update(`live-session:${session.id}`).digest('hex'),
+    settings,
+    testIdCache: settings.testIds,
+    now: context.now,
+    retentionMonths: context.retentionMonths,
+    live: {
+      runId: session.runId,
+      prepare: (tx) => finishSession(tx, session, teardown),
+    },
+  });
+  if (outcome.created) await announce(context, session, true);
+  return outcome;
+}
+
+async function rebuildReport(sql: Sql, session: LiveSessionRow, teardown: LiveTeardown, now: Date) {
+  const [attempts, statuses] = await Promise.all([
+    listSessionEvents<TestEndEvent>(sql, session, 'test-end'),
+    listSessionEvents<StatusEvent>(sql, session, 'status'),
+  ]);
+  const startTime = teardown.summary.startTime ?? session.startedAt.toISOString();
+  const report = reportFromEvents({
+    playwrightVersion: session.playwrightVersion,
+    shard: shardOf(session.shard),
+    startTime,
+    duration:
+      teardown.summary.duration ?? Math.max(0, now.getTime() - new Date(startTime).getTime()),
+    attempts,
+    notRun: teardown.summary.notRun.map(storable),
+    errors: statuses.map((status) => status.error),
+  });
+  // Built from validated events, but checked as any report is: a refusal names the field.
+  const parsed = playwrightReportOutlineSchema.safeParse(report);
+  if (!parsed.success) throw new InvalidReportError(parsed.error.issues);
+  return parsed.data;
+}
+
+/**
+ * After a change committed: a marker in the run's stream (when the run's state changed) and the
+ * run's place in its project's stream, then a note to every process.
+ */
+async function announce(
+  context: Pick<LiveContext, 'database' | 'bus'>,
+  session: Pick<LiveSessionRow, 'id' | 'projectId' | 'runId'>,
+  marker: boolean,
+  projectChange = true,
+): Promise<void> {
+  const { sql } = context.database;
+  let eventSeq: string | undefined;
+  if (marker) {
+    eventSeq = await sql.begin(async (tx) => {
+      const seq = await takeEventNumbers(tx, session.projectId, session.runId, 1);
+      await insertEvents(tx, session, seq, [{ kind: 'run-updated', payload: {} }]);
+      return String(seq);
+    });
+  } else {
+    const [row] = await sql<{ seq: string }[]>`
+      select event_seq::text as seq from runs
+      where project_id = ${session.projectId} and id = ${session.runId}`;
+    eventSeq = row?.seq;
+  }
+  const changeSeq = projectChange
+    ? await markRunChanged(sql, session.projectId, session.runId)
+    : null;
+  await context.bus.publish({
+    projectId: session.projectId,
+    runId: session.runId,
+    ...(eventSeq !== undefined ? { eventSeq } : {}),
+    ...(changeSeq !== null ? { changeSeq: String(changeSeq) } : {}),
+  });
+}
+
+/** A run's state changed outside a batch (the orphan job cancelled it): its streams hear of it. */
+export function announceRunChange(
+  context: Pick<LiveContext, 'database' | 'bus'>,
+  session: Pick<LiveSessionRow, 'id' | 'projectId' | 'runId'>,
+): Promise<void> {
+  return announce(context, session, true);
+}
+
+/** Tells the project's stream that an upload changed a run. */
+export async function announceUpload(
+  context: Pick<LiveContext, 'database' | 'bus'>,
+  projectId: string,
+  runId: string,
+): Promise<void> {
+  const changeSeq = await markRunChanged(context.database.sql, projectId, runId);
+  if (changeSeq === null) return;
+  await context.bus.publish({ projectId, runId, changeSeq: String(changeSeq) });
+}
+
+/** Tests whose last attempt ended, by outcome: a failed attempt Playwright retries is not one. */
+function progressOf(events: readonly LiveEvent[]): ProgressDelta {
+  const delta: ProgressDelta = { finished: 0, expected: 0, unexpected: 0, flaky: 0, skipped: 0 };
+  for (const event of events) {
+    if (event.type !== 'test-end' || event.willRetry) continue;
+    delta.finished++;
+    delta[event.outcome]++;
+  }
+  return delta;
+}
+
+function shardOf(shard: string): { current: number; total: number } | null {
+  if (!shard) return null;
+  const [current, total] = shard.split('/').map(Number) as [number, number];
+  return { current, total };
+}
+
+/**
+ * Text as PostgreSQL's jsonb keeps it: NUL and lone surrogates become U+FFFD (jsonb refuses
+ * \u0000), as an upload's text is stored.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return toSafeText(value) as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = storable(item);
+    return out as T;
+  }
+  return value;
+}
