@@ -7,12 +7,12 @@ import { throttle } from './throttle';
  * A project's runs as they change (the project stream's `run-updated`), for the runs list and the
  * overview: the newest version of each run seen, to show in place of the loaded one, and a
  * throttled `onOther` for a change the page cannot show in place (a new run, a finished one).
+ * The API's project stream starts at the moment it is opened (no replay of the past) and resumes
+ * from Last-Event-ID.
  */
 
 export interface ProjectStreamOptions {
   url: string;
-  /** When the page's data was read: older changes (a replay of the past) are in it already. */
-  loadedAt: string;
   /** Whether the page shows this run in a row it can update in place. */
   shows(run: Run): boolean;
   /** Called at most once every `throttleMs` for changes the page must reload to show. */
@@ -20,13 +20,19 @@ export interface ProjectStreamOptions {
   throttleMs?: number;
 }
 
-/** A change this close before the page's read may have been missed by it. */
-const READ_SLACK_MS = 2000;
+/**
+ * When a run last changed: its `updatedAt`, or its last live event (a live run's progress moves
+ * without touching `updatedAt`).
+ */
+export function runVersion(run: Run): number {
+  const updated = Date.parse(run.updatedAt);
+  const lastEvent = run.live?.lastEventAt ? Date.parse(run.live.lastEventAt) : Number.NaN;
+  return Number.isNaN(lastEvent) ? updated : Math.max(updated, lastEvent);
+}
 
-/** The newer of two versions of a run (by `updatedAt`); the loaded one when equal. */
+/** The run to show: the stream's version unless the loaded one is newer (read after it). */
 export function newerRun(loaded: Run, seen: Run | undefined): Run {
-  if (!seen || Date.parse(seen.updatedAt) <= Date.parse(loaded.updatedAt)) return loaded;
-  return seen;
+  return seen && runVersion(seen) >= runVersion(loaded) ? seen : loaded;
 }
 
 export class ProjectStream {
@@ -46,7 +52,6 @@ export class ProjectStream {
 
   start() {
     if (this.#stream) return;
-    const loadedAt = Date.parse(this.#options.loadedAt) - READ_SLACK_MS;
     this.#stream = openEventStream({
       url: this.#options.url,
       kinds: ['run-updated'],
@@ -59,10 +64,8 @@ export class ProjectStream {
           this.#lastId = id;
         }
         if (event.kind !== 'run-updated') return;
+        // In order: the stream's latest version of a run is its newest.
         const run = event.data.run;
-        if (Date.parse(run.updatedAt) < loadedAt) return;
-        const known = this.runs.get(run.id);
-        if (known && Date.parse(known.updatedAt) > Date.parse(run.updatedAt)) return;
         this.runs.set(run.id, run);
         if (!this.#options.shows(run)) this.#reload();
       },

@@ -154,6 +154,31 @@ describe('the live run state', () => {
     expect(state.tests.size).toBe(1);
   });
 
+  it('applies the run-updated that shares the id of the burst it ends, and no older one', () => {
+    const state = createLiveRunState(makeRun());
+    feed(state, [
+      { kind: 'test-begin', data: begin('a') },
+      { kind: 'test-end', data: end('a', 0, 'passed', 'expected') },
+    ]);
+    const ended = makeRun({ status: 'passed', updatedAt: '2026-12-01T10:05:00.000Z' });
+    expect(applyStreamEvent(state, { kind: 'run-updated', id: '2', data: { run: ended } })).toBe(
+      true,
+    );
+    expect(state.run.status).toBe('passed');
+    const stale = makeRun({ status: 'running' });
+    expect(applyStreamEvent(state, { kind: 'run-updated', id: '1', data: { run: stale } })).toBe(
+      false,
+    );
+    expect(
+      applyStreamEvent(state, {
+        kind: 'test-end',
+        id: '2',
+        data: end('a', 0, 'passed', 'expected'),
+      }),
+    ).toBe(false);
+    expect(state.run.status).toBe('passed');
+  });
+
   it('counts progress from the events, or from run.live when the server knows more', () => {
     const state = createLiveRunState(makeRun());
     feed(state, [

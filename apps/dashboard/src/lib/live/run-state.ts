@@ -107,11 +107,17 @@ function finalOutcome(data: StreamTestEnd, test: LiveTest): Outcome {
   return 'unexpected';
 }
 
-/** Applies one event; answers false for a repeat (an id already applied). */
+/**
+ * Applies one event; answers false for a repeat (an id already applied). The `run-updated` that
+ * ends a burst carries the id of the burst's last event (and a resumed stream may start with the
+ * run as it stands, at the id it resumed from): it replaces the run, so it is applied unless an
+ * event after it was.
+ */
 export function applyStreamEvent(state: LiveRunState, event: StreamEvent): boolean {
   const id = Number(event.id);
   if (Number.isFinite(id)) {
-    if (id <= state.lastId) return false;
+    const repeat = event.kind === 'run-updated' ? id < state.lastId : id <= state.lastId;
+    if (repeat) return false;
     state.lastId = id;
   }
   switch (event.kind) {
