@@ -101,6 +101,12 @@ describe('live run', () => {
       // Marked, so the update is seen to land in the same row: no reload, no navigation.
       await row.evaluate((element) => element.setAttribute('data-marked', ''));
 
+      // The overview lists the runs in progress (same session as the list).
+      const overview = await list.context.newPage();
+      await overview.goto(`/projects/${project.slug}`);
+      const running = overview.getByRole('region', { name: 'Running now' });
+      expect(await running.getByRole('link', { name: 'Live checkout' }).count()).toBe(1);
+
       await logIn(page, inject('adminToken'));
       await page.goto(`/runs/${run.runId}`);
       await expect.poll(() => page.locator('.connection').textContent()).toBe('Live');
@@ -154,6 +160,9 @@ describe('live run', () => {
       const listBar = list.page.locator('tr[data-marked]').getByRole('progressbar');
       expect(await listBar.getAttribute('aria-valuenow')).toBe('3');
       expect(await list.page.locator('tr[data-marked]').textContent()).toContain('live');
+      await expect
+        .poll(() => running.getByRole('progressbar').getAttribute('aria-valuenow'))
+        .toBe('3');
 
       expect(await seriousViolations(page)).toEqual([]);
       await saveScreenshot(page, 'live-run-desktop-light');
@@ -189,6 +198,15 @@ describe('live run', () => {
       expect(lines.filter((line) => line.includes('red text'))).toHaveLength(1);
       expect(lines.filter((line) => line.includes('run-level line'))).toHaveLength(1);
       expect(lines.filter((line) => line.includes('while the dashboard was away'))).toHaveLength(1);
+      // The log filters by text or by test title.
+      const filter = page.getByLabel('Filter the log');
+      await filter.fill('RED TEXT');
+      await expect.poll(() => logPanel.locator('.line').allTextContents()).toHaveLength(1);
+      await filter.fill('prints the receipt');
+      expect(await logPanel.locator('.line').allTextContents()).toEqual([
+        'written while the dashboard was away',
+      ]);
+      await filter.fill('');
 
       // Teardown: the page shows the stored results; the list shows the outcome.
       await run.teardown('failed');
@@ -210,6 +228,8 @@ describe('live run', () => {
         .toContain('failed');
       expect(await list.page.locator('tr[data-marked]').getByRole('progressbar').count()).toBe(0);
       await saveScreenshot(page, 'live-run-ended-desktop-light');
+      // The overview read its figures again and no longer lists the run as running.
+      await expect.poll(() => running.count()).toBe(0);
 
       expect(realProblems(live)).toEqual([]);
       expect(list.problems).toEqual([]);
