@@ -10,8 +10,9 @@ import { appendLog, createLogBuffer, type LogBuffer } from './log-lines';
 
 /**
  * What the live view of one run knows, built from its stream's events in order. The reducer
- * changes the state it is given (one stream owns it; a view reads snapshots from `snapshotRun`),
- * so a 2,000-test run costs no copying per event.
+ * changes the state it is given (one stream owns it), so a 2,000-test run costs no copy of the
+ * whole per event; the tests and log lines in it are replaced when they change, never changed in
+ * place, so views that hold them see exactly which changed.
  */
 
 /** Where a test is: began (running), failed with a retry to come (retrying), or its outcome. */
@@ -62,7 +63,15 @@ export function testKey(test: { testId: string; projectName: string }): string {
   return `${test.projectName}\u0000${test.testId}`;
 }
 
-function touch(state: LiveRunState, data: StreamTestBegin): LiveTest {
+/**
+ * Replaces a test with its changed copy: a test object never changes once made, so a view can
+ * tell a changed row from an unchanged one by reference.
+ */
+function updateTest(
+  state: LiveRunState,
+  data: StreamTestBegin,
+  change: (test: LiveTest) => Partial<LiveTest> | null,
+): void {
   const key = testKey(data);
   let test = state.tests.get(key);
   if (!test) {
@@ -79,31 +88,33 @@ function touch(state: LiveRunState, data: StreamTestBegin): LiveTest {
       error: null,
       changed: 0,
     };
-    state.tests.set(key, test);
     state.titles.set(data.testId, data.titlePath.join(' › '));
   }
-  test.changed = ++state.changes;
-  return test;
+  const changes = change(test);
+  state.tests.set(key, { ...test, ...changes, changed: ++state.changes });
 }
 
 function endTest(state: LiveRunState, data: StreamTestEnd) {
-  const test = touch(state, data);
-  // An attempt that ended after a later one began (out of order) must not undo it.
-  if (data.retry < test.retry) return;
-  test.retry = data.retry;
-  test.durationMs = data.durationMs;
-  if (data.error) test.error = data.error;
-  test.state = data.willRetry ? 'retrying' : finalOutcome(data, test);
+  updateTest(state, data, (test) => {
+    // An attempt that ended after a later one began (out of order) must not undo it.
+    if (data.retry < test.retry) return null;
+    return {
+      retry: data.retry,
+      durationMs: data.durationMs,
+      error: data.error ?? test.error,
+      state: data.willRetry ? 'retrying' : finalOutcome(data, data.retry),
+    };
+  });
 }
 
 /**
  * The outcome of a test whose last attempt ended: Playwright's, as the server passes it on; a
  * test that passed on a retry is flaky even if an older server sent no outcome.
  */
-function finalOutcome(data: StreamTestEnd, test: LiveTest): Outcome {
+function finalOutcome(data: StreamTestEnd, retry: number): Outcome {
   if (data.outcome) return data.outcome;
   if (data.status === 'skipped') return 'skipped';
-  if (data.status === data.expectedStatus) return test.retry > 0 ? 'flaky' : 'expected';
+  if (data.status === data.expectedStatus) return retry > 0 ? 'flaky' : 'expected';
   return 'unexpected';
 }
 
@@ -125,11 +136,10 @@ export function applyStreamEvent(state: LiveRunState, event: StreamEvent): boole
       state.run = event.data.run;
       break;
     case 'test-begin': {
-      const test = touch(state, event.data);
-      if (event.data.retry >= test.retry) {
-        test.retry = event.data.retry;
-        test.state = 'running';
-      }
+      const retry = event.data.retry;
+      updateTest(state, event.data, (test) =>
+        retry >= test.retry ? { retry, state: 'running' } : null,
+      );
       break;
     }
     case 'test-end':
@@ -199,8 +209,7 @@ export function visibleTests(
 ): { tests: LiveTest[]; hidden: number } {
   const all = [...state.tests.values()];
   all.sort((a, b) => RANK[a.state] - RANK[b.state] || b.changed - a.changed);
-  // Copies: the view compares rows by reference, and the state changes these objects in place.
-  const tests = all.slice(0, limit).map((test) => ({ ...test }));
+  const tests = all.slice(0, limit);
   return { tests, hidden: all.length - tests.length };
 }
 

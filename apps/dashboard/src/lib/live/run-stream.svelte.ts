@@ -43,7 +43,7 @@ export class RunStream {
   #finished = false;
 
   constructor(run: Run, options: RunStreamOptions) {
-    this.#options = { maxRows: 500, maxLogLines: 2000, publishMs: 100, ...options };
+    this.#options = { maxRows: 500, maxLogLines: 2000, publishMs: 250, ...options };
     this.#state = createLiveRunState(run, { maxLogLines: this.#options.maxLogLines });
     this.#publish();
   }
