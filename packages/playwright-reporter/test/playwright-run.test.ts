@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCaptureServer } from './capture-server.ts';
 import type { CaptureServer } from './capture-server.ts';
 import { walkJsonReport } from './json-report-walk.ts';
+import type { ReportTest } from './json-report-walk.ts';
+import type { JSONReport } from '@playwright/test/reporter';
 import { builtEsm, fixtureConfig } from './paths.ts';
 import { runPlaywright } from './run-playwright.ts';
 import type { PlaywrightRun } from './run-playwright.ts';
@@ -21,6 +23,8 @@ import type { PlaywrightRun } from './run-playwright.ts';
  */
 describe('a real Playwright run', () => {
   let server: CaptureServer;
+  let repeatServer: CaptureServer;
+  let repeated: PlaywrightRun;
   let baseline: PlaywrightRun;
   let live: PlaywrightRun;
   let eventRequests = 0;
@@ -50,7 +54,8 @@ describe('a real Playwright run', () => {
       }
       return undefined;
     });
-    [baseline, live] = await Promise.all([
+    repeatServer = await startCaptureServer();
+    [baseline, live, repeated] = await Promise.all([
       runPlaywright({ config: fixtureConfig, reporters: ['json'] }),
       runPlaywright({
         config: fixtureConfig,
@@ -63,11 +68,17 @@ describe('a real Playwright run', () => {
           FLACKYNESS_RUN_NAME: 'fixture run',
         },
       }),
+      runPlaywright({
+        config: fixtureConfig,
+        reporters: ['json', builtEsm],
+        args: ['--repeat-each', '2', '--grep', 'second file'],
+        env: { FLACKYNESS_URL: repeatServer.url, FLACKYNESS_TOKEN: 't' },
+      }),
     ]);
   });
 
   afterAll(async () => {
-    await server?.close();
+    await Promise.all([server?.close(), repeatServer?.close()]);
   });
 
   it('leaves the exit code as it was without the reporter', () => {
@@ -111,52 +122,18 @@ describe('a real Playwright run', () => {
   });
 
   it('reproduces every test and attempt of the JSON report, in its order', () => {
-    const report = live.jsonReport!;
-    const expected = walkJsonReport(report);
-    const ends = uniqueEvents(server).filter((e): e is TestEndEvent => e.type === 'test-end');
-    const byOrder = new Map<number, TestEndEvent[]>();
-    for (const end of ends) byOrder.set(end.order, [...(byOrder.get(end.order) ?? []), end]);
-    expect([...byOrder.keys()].sort((a, b) => a - b)).toEqual(expected.map((t) => t.order));
-    for (const test of expected) {
-      const attempts = (byOrder.get(test.order) ?? []).sort((a, b) => a.retry - b.retry);
-      const first = attempts[0]!;
-      expect({
-        file: first.file,
-        titlePath: first.titlePath,
-        projectName: first.projectName,
-        specId: first.specId,
-      }).toEqual({
-        file: test.file,
-        titlePath: test.titlePath,
-        projectName: test.projectName,
-        specId: test.specId,
-      });
-      expect(new Set(attempts.map((a) => a.testId)).size).toBe(1);
-      expect(
-        attempts.map((a) => ({
-          retry: a.retry,
-          status: a.status,
-          duration: a.duration,
-          startTime: a.startTime,
-          errorMessage: a.error?.message,
-        })),
-      ).toEqual(
-        test.test.results.map((r) => ({
-          retry: r.retry,
-          status: r.status,
-          duration: r.duration,
-          startTime: r.startTime,
-          errorMessage: r.error?.message,
-        })),
-      );
-      expect(attempts.at(-1)?.outcome).toBe(test.test.status);
-      expect(attempts.at(-1)?.expectedStatus).toBe(test.test.expectedStatus);
-      expect(attempts.map((a) => a.willRetry)).toEqual(
-        attempts.map((_, i) => i < attempts.length - 1),
-      );
-    }
+    const expected = expectSameAsJsonReport(live.jsonReport!, server);
     // One spec per declaration, its tests from both projects: the 1.65 layout.
     expect(new Set(expected.map((t) => t.specId)).size).toBeLessThan(expected.length);
+  });
+
+  it('puts --repeat-each copies where the JSON report does', () => {
+    expect(repeated.exitCode).toBe(0);
+    const expected = expectSameAsJsonReport(repeated.jsonReport!, repeatServer);
+    // Each declaration: one spec, 2 projects × 2 repeats.
+    const perSpec = new Map<string, number>();
+    for (const t of expected) perSpec.set(t.specId, (perSpec.get(t.specId) ?? 0) + 1);
+    expect(new Set(perSpec.values())).toEqual(new Set([4]));
   });
 
   it('carries tags, annotations, errors with their colours, and the output', () => {
@@ -193,6 +170,54 @@ describe('a real Playwright run', () => {
     expect(lines).toEqual([`Flackyness: run ${server.url}/runs/1`]);
   });
 });
+
+/** What the reporter sent describes the run's JSON report: every test, attempt and place. */
+function expectSameAsJsonReport(report: JSONReport, server: CaptureServer): ReportTest[] {
+  const expected = walkJsonReport(report);
+  const ends = uniqueEvents(server).filter((e): e is TestEndEvent => e.type === 'test-end');
+  const byOrder = new Map<number, TestEndEvent[]>();
+  for (const end of ends) byOrder.set(end.order, [...(byOrder.get(end.order) ?? []), end]);
+  expect([...byOrder.keys()].sort((a, b) => a - b)).toEqual(expected.map((t) => t.order));
+  for (const test of expected) {
+    const attempts = (byOrder.get(test.order) ?? []).sort((a, b) => a.retry - b.retry);
+    const first = attempts[0]!;
+    expect({
+      file: first.file,
+      titlePath: first.titlePath,
+      projectName: first.projectName,
+      specId: first.specId,
+    }).toEqual({
+      file: test.file,
+      titlePath: test.titlePath,
+      projectName: test.projectName,
+      specId: test.specId,
+    });
+    expect(new Set(attempts.map((a) => a.testId)).size).toBe(1);
+    expect(
+      attempts.map((a) => ({
+        retry: a.retry,
+        status: a.status,
+        duration: a.duration,
+        startTime: a.startTime,
+        errorMessage: a.error?.message,
+      })),
+    ).toEqual(
+      test.test.results.map((r) => ({
+        retry: r.retry,
+        status: r.status,
+        duration: r.duration,
+        startTime: r.startTime,
+        errorMessage: r.error?.message,
+      })),
+    );
+    expect(attempts.at(-1)?.outcome).toBe(test.test.status);
+    expect(attempts.at(-1)?.expectedStatus).toBe(test.test.expectedStatus);
+    expect(attempts.map((a) => a.willRetry)).toEqual(
+      attempts.map((_, i) => i < attempts.length - 1),
+    );
+  }
+  return expected;
+}
 
 /** Every event the server took, once (batches sent again are counted once, by seq). */
 function uniqueEvents(server: CaptureServer): LiveEvent[] {
