@@ -3,6 +3,8 @@ import type { PlaywrightReport } from '@flackyness/shared/playwright-report';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBaseReports } from './hostile-inputs.ts';
 import { createIsolatedDatabase, dbMode } from './harness.ts';
+import { runPlaywright } from '../../../packages/playwright-reporter/test/run-playwright.ts';
+import { ensureReporterBuilt, reporterEntry, reporterFixtureConfig } from './live-reporter.ts';
 import { liveScriptFromReport, postJson } from './live-session.ts';
 import { startServer, type RunningServer } from './server-process.ts';
 import { SseReader } from './sse-client.ts';
@@ -19,6 +21,7 @@ let b: RunningServer | undefined;
 
 describe.skipIf(dbMode !== 'postgres')('two API processes, one PostgreSQL', () => {
   beforeAll(async () => {
+    ensureReporterBuilt();
     database = await createIsolatedDatabase();
     const env = { DATABASE_URL: database.url, ADMIN_TOKEN: ADMIN, SERVE_DASHBOARD: 'false' };
     // One after the other: the first migrates the new database.
@@ -91,4 +94,51 @@ describe.skipIf(dbMode !== 'postgres')('two API processes, one PostgreSQL', () =
     await projectStream.until(ended);
     await Promise.all([runStream.close(), projectStream.close()]);
   });
+
+  it('the real reporter streams to one process while a viewer follows the run on the other', async () => {
+    const [one, other] = [a as RunningServer, b as RunningServer];
+    const created = await fetch(`${one.url}/api/v1/admin/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Reporter on the other process' }),
+    });
+    const { project, token } = (await created.json()) as {
+      project: { slug: string };
+      token: string;
+    };
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const projectStream = new SseReader(
+      await fetch(`${one.url}/api/v1/projects/${project.slug}/stream`, auth),
+    );
+    const running = runPlaywright({
+      config: reporterFixtureConfig,
+      reporters: ['json', reporterEntry],
+      env: {
+        FLACKYNESS_URL: other.url,
+        FLACKYNESS_TOKEN: token,
+        FLACKYNESS_FLUSH_INTERVAL_MS: '200',
+      },
+    });
+    await projectStream.until((r) => r.of<StreamRunUpdated>('run-updated').length > 0, 60_000);
+    const runId = projectStream.of<StreamRunUpdated>('run-updated')[0]?.run.id as string;
+    const runStream = new SseReader(await fetch(`${one.url}/api/v1/runs/${runId}/stream`, auth));
+    const run = await running;
+    expect(run.exitCode, run.stderr).toBe(1);
+    const ended = (r: SseReader) =>
+      r
+        .of<StreamRunUpdated>('run-updated')
+        .some((u) => u.run.id === runId && u.run.status === 'failed');
+    await runStream.until(ended, 30_000);
+    await projectStream.until(ended, 30_000);
+    const attempts = (run.jsonReport?.suites ?? [])
+      .flatMap(function specs(suite): { tests: { results: unknown[] }[] }[] {
+        return [...(suite.specs ?? []), ...(suite.suites ?? []).flatMap(specs)];
+      })
+      .flatMap((spec) => spec.tests)
+      .reduce((sum, test) => sum + test.results.length, 0);
+    expect(runStream.of('test-end')).toHaveLength(attempts);
+    const last = runStream.of<StreamRunUpdated>('run-updated').at(-1)?.run;
+    expect(last?.totals.total).toBe(last?.live?.totalTests);
+    await Promise.all([runStream.close(), projectStream.close()]);
+  }, 180_000);
 });
