@@ -189,6 +189,26 @@ describe('LiveSession', () => {
     expect(server.batches().map((b) => b.seq)).toEqual([0, 1]);
   });
 
+  it('sends nothing when setup answers after the end of the run gave up', async () => {
+    let releaseSetup: (answer: HttpAnswer) => void = () => undefined;
+    const server = fakeServer();
+    const post: PostJson = (path, body, timeout) =>
+      path.endsWith('/setup')
+        ? new Promise((resolve) => {
+            server.sent.push({ path, body });
+            releaseSetup = resolve;
+          })
+        : server.post(path, body, timeout);
+    const { live, lines } = session(post);
+    live.start(setup);
+    live.enqueue(log('a'));
+    expect(await live.finish(teardown, 30)).toEqual({});
+    releaseSetup({ status: 201, body: { sessionId: 's1', runId: '1', url: 'u' } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(server.sent.map((s) => s.path)).toEqual(['/api/v1/ingest/setup']);
+    expect(lines).toHaveLength(1);
+  });
+
   it.each([
     [401, 'the server refused the token (HTTP 401: unauthorized)'],
     [403, 'the server refused the token (HTTP 403: unauthorized)'],

@@ -140,6 +140,8 @@ export class LiveSession {
         this.options.log.debug(`POST ${PATHS.setup} ${JSON.stringify(setup)}`);
         answer = await this.options.post(PATHS.setup, setup, this.requestTimeoutMs);
         this.options.log.debug(`setup → ${answer.status} ${JSON.stringify(answer.body)}`);
+        // An answer after onEnd gave up opens nothing: the run is over.
+        if (this.state !== 'starting') return;
       } catch (error) {
         lastProblem = `cannot reach ${this.options.url} (${errorText(error)})`;
         this.options.log.debug(`setup → ${errorText(error)}`);
@@ -285,8 +287,9 @@ export class LiveSession {
   private async flushAndTeardown(teardown: Omit<LiveTeardown, 'sessionId'>): Promise<FinishResult> {
     await this.setupDone;
     if (this.state !== 'open') return {};
-    this.flushDue = true;
     while (this.state === 'open' && (this.pending.length > 0 || this.pumping)) {
+      // Set on every turn: the pump clears it when it empties the queue.
+      this.flushDue = true;
       this.kick();
       await this.pumping;
     }

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtEsm, packageDir } from './paths.ts';
+import { runPlaywright } from './run-playwright.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -96,6 +97,28 @@ describe('the npm package', () => {
       { cwd: project },
     );
     expect(esm.stdout.trim()).toBe('function false');
+  });
+
+  it('is loaded by Playwright by its package name', async () => {
+    const project = join(scratch, 'project');
+    await writeFile(
+      join(project, 'playwright.config.js'),
+      "module.exports = { testDir: '.', reporter: [['@flackyness/playwright-reporter', { runName: 'x' }]] };\n",
+    );
+    await writeFile(
+      join(project, 'one.spec.js'),
+      "const { test } = require('@playwright/test');\ntest('one', () => {});\n",
+    );
+    const result = await runPlaywright({
+      config: join(project, 'playwright.config.js'),
+      reporters: [],
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('Flackyness:'))).toEqual([
+      'Flackyness: no url and token configured (FLACKYNESS_URL, FLACKYNESS_TOKEN): live results are not sent.',
+    ]);
+    // Ours alone prints nothing to stdout, so Playwright adds its own terminal reporter.
+    expect(result.stdout).toContain('1 passed');
   });
 
   it('type-checks in a TypeScript project, from ESM and from CommonJS', async () => {

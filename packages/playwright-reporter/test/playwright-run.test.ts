@@ -25,6 +25,8 @@ describe('a real Playwright run', () => {
   let server: CaptureServer;
   let repeatServer: CaptureServer;
   let repeated: PlaywrightRun;
+  let stoppedServer: CaptureServer;
+  let stopped: PlaywrightRun;
   let baseline: PlaywrightRun;
   let live: PlaywrightRun;
   let eventRequests = 0;
@@ -55,7 +57,8 @@ describe('a real Playwright run', () => {
       return undefined;
     });
     repeatServer = await startCaptureServer();
-    [baseline, live, repeated] = await Promise.all([
+    stoppedServer = await startCaptureServer();
+    [baseline, live, repeated, stopped] = await Promise.all([
       runPlaywright({ config: fixtureConfig, reporters: ['json'] }),
       runPlaywright({
         config: fixtureConfig,
@@ -74,11 +77,27 @@ describe('a real Playwright run', () => {
         args: ['--repeat-each', '2', '--grep', 'second file'],
         env: { FLACKYNESS_URL: repeatServer.url, FLACKYNESS_TOKEN: 't' },
       }),
+      runPlaywright({
+        config: fixtureConfig,
+        reporters: ['json', builtEsm],
+        args: [
+          'basics',
+          '--project',
+          'alpha',
+          '--workers',
+          '1',
+          '--retries',
+          '0',
+          '--max-failures',
+          '1',
+        ],
+        env: { FLACKYNESS_URL: stoppedServer.url, FLACKYNESS_TOKEN: 't' },
+      }),
     ]);
   });
 
   afterAll(async () => {
-    await Promise.all([server?.close(), repeatServer?.close()]);
+    await Promise.all([server?.close(), repeatServer?.close(), stoppedServer?.close()]);
   });
 
   it('leaves the exit code as it was without the reporter', () => {
@@ -134,6 +153,45 @@ describe('a real Playwright run', () => {
     const perSpec = new Map<string, number>();
     for (const t of expected) perSpec.set(t.specId, (perSpec.get(t.specId) ?? 0) + 1);
     expect(new Set(perSpec.values())).toEqual(new Set([4]));
+  });
+
+  it('after --max-failures, lists the tests that never ran as the JSON report has them', () => {
+    expect(stopped.exitCode).toBe(1);
+    const expected = walkJsonReport(stopped.jsonReport!);
+    const neverRan = expected.filter((t) => t.test.results.length === 0);
+    expect(neverRan.length).toBeGreaterThan(0);
+    const teardown = liveTeardownSchema.parse(stoppedServer.requestsTo('teardown').at(-1)?.body);
+    expect(
+      teardown.summary.notRun.map((t) => ({
+        order: t.order,
+        file: t.file,
+        titlePath: t.titlePath,
+        projectName: t.projectName,
+        specId: t.specId,
+        expectedStatus: t.expectedStatus,
+      })),
+    ).toEqual(
+      neverRan.map((t) => ({
+        order: t.order,
+        file: t.file,
+        titlePath: t.titlePath,
+        projectName: t.projectName,
+        specId: t.specId,
+        expectedStatus: t.test.expectedStatus,
+      })),
+    );
+    const ran = new Set(
+      uniqueEvents(stoppedServer).flatMap((e) => (e.type === 'test-end' ? [e.order] : [])),
+    );
+    expect([...ran].sort((a, b) => a - b)).toEqual(
+      expected.filter((t) => t.test.results.length > 0).map((t) => t.order),
+    );
+    // "Testing stopped early after 1 maximum allowed failures" came through onError.
+    const statuses = uniqueEvents(stoppedServer).filter((e) => e.type === 'status');
+    expect(statuses.map((e) => e.error.message)).toEqual(
+      stopped.jsonReport!.errors.map((e) => e.message),
+    );
+    expect(statuses.length).toBeGreaterThan(0);
   });
 
   it('carries tags, annotations, errors with their colours, and the output', () => {

@@ -9,7 +9,7 @@ export interface RunPlaywrightOptions {
   /** Absolute path of the playwright.config.ts to run. */
   config: string;
   /** `--reporter` entries: built-in names or absolute paths, e.g. `['json', '/…/dist/esm/index.js']`.
-   *  Add 'json' to get `jsonReport`. */
+   *  Add 'json' to get `jsonReport`; `[]` keeps the config's reporters. */
   reporters: string[];
   /** Added to the inherited environment; `undefined` removes a variable. FLACKYNESS_* and
    *  PLAYWRIGHT_JSON_* are never inherited, so the caller's shell cannot change a run. */
@@ -20,7 +20,7 @@ export interface RunPlaywrightOptions {
   cwd?: string;
   /** The Playwright CLI to run; `@playwright/test/cli` as this package resolves it by default. */
   cli?: string;
-  /** Kills the run after this long (ms); 120 s by default. */
+  /** Kills the run after this long (ms); 180 s by default. */
   timeoutMs?: number;
 }
 
@@ -61,7 +61,7 @@ export async function runPlaywright(options: RunPlaywrightOptions): Promise<Play
     'test',
     '--config',
     options.config,
-    `--reporter=${options.reporters.join(',')}`,
+    ...(options.reporters.length ? [`--reporter=${options.reporters.join(',')}`] : []),
     '--output',
     join(scratch, 'test-results'),
     ...(options.args ?? []),
@@ -82,7 +82,7 @@ export async function runPlaywright(options: RunPlaywrightOptions): Promise<Play
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
       child.on('error', (error) => {
         clearTimeout(timer);
         reject(error);

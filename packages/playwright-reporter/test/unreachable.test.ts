@@ -24,7 +24,7 @@ async function closedPort(): Promise<number> {
 
 describe('a run the server cannot take', () => {
   let hanging: CaptureServer;
-  let runs: Record<'noUrl' | 'closed' | 'hang', PlaywrightRun>;
+  let runs: Record<'closed' | 'hang', PlaywrightRun>;
 
   beforeAll(async () => {
     hanging = await startCaptureServer((request) =>
@@ -33,11 +33,10 @@ describe('a run the server cannot take', () => {
     const port = await closedPort();
     const run = (reporter: string, env: Record<string, string>) =>
       runPlaywright({ config: fixtureConfig, reporters: [reporter], args: onePassingTest, env });
-    // A refused token is covered by the unit tests (live-session.test.ts); each run here costs
-    // a Playwright start.
-    const [noUrl, closed, hang] = await Promise.all([
-      run(builtCjs, {}),
-      run(builtEsm, { FLACKYNESS_URL: `http://127.0.0.1:${port}`, FLACKYNESS_TOKEN: 't' }),
+    // A refused token is covered by the unit tests (live-session.test.ts), no url by the
+    // package test (pack.test.ts): each run here costs a Playwright start.
+    const [closed, hang] = await Promise.all([
+      run(builtCjs, { FLACKYNESS_URL: `http://127.0.0.1:${port}`, FLACKYNESS_TOKEN: 't' }),
       run(builtEsm, {
         FLACKYNESS_URL: hanging.url,
         FLACKYNESS_TOKEN: 't',
@@ -45,23 +44,14 @@ describe('a run the server cannot take', () => {
         FLACKYNESS_FLUSH_INTERVAL_MS: '100',
       }),
     ]);
-    runs = { noUrl: noUrl!, closed: closed!, hang: hang! };
+    runs = { closed: closed!, hang: hang! };
   });
 
   afterAll(async () => {
     await hanging?.close();
   });
 
-  it('with no url, says so once and changes nothing (CommonJS build)', () => {
-    expect(runs.noUrl.exitCode).toBe(0);
-    expect(flackynessLines(runs.noUrl)).toEqual([
-      'Flackyness: no url and token configured (FLACKYNESS_URL, FLACKYNESS_TOKEN): live results are not sent.',
-    ]);
-    // Alone, ours prints nothing to stdout, so Playwright keeps its own terminal reporter.
-    expect(runs.noUrl.stdout).toContain('1 passed');
-  });
-
-  it('with the port closed, warns once and the run passes', () => {
+  it('with the port closed, warns once and the run passes (CommonJS build)', () => {
     expect(runs.closed.exitCode).toBe(0);
     const lines = flackynessLines(runs.closed);
     expect(lines).toHaveLength(1);
