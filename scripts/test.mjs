@@ -83,12 +83,18 @@ if (existsSync(chromium)) {
   }
 }
 
-const statuses = [vitest('@flackyness/api', projects, 'api.json')];
+// The reporter's tests and the API's live-run tests run the real Playwright CLI with the built
+// package, so it is built first.
+const statuses = [
+  run(pnpm[0], [...pnpm.slice(1), '--filter', '@flackyness/playwright-reporter', 'build']),
+];
+statuses.push(vitest('@flackyness/api', projects, 'api.json'));
 statuses.push(run(pnpm[0], [...pnpm.slice(1), '--filter', '@flackyness/dashboard', 'build']));
 statuses.push(vitest('@flackyness/dashboard', dashboardProjects, 'dashboard.json'));
+statuses.push(vitest('@flackyness/playwright-reporter', [], 'playwright-reporter.json'));
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
-for (const name of ['api.json', 'dashboard.json']) {
+for (const name of ['api.json', 'dashboard.json', 'playwright-reporter.json']) {
   const file = join(reportDir, name);
   if (!existsSync(file)) continue;
   const report = JSON.parse(readFileSync(file, 'utf8'));

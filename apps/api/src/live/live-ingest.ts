@@ -101,7 +101,7 @@ export async function openLiveSession(
     // lockRunForUpload with source "live".
     return run.id;
   });
-  await announce(context, { id: sessionId, projectId, runId }, true);
+  await announce(context, { id: sessionId, projectId, runId }, 'marker');
   return { sessionId, runId };
 }
 
@@ -123,20 +123,28 @@ export async function applyLiveBatch(
     payload: storable(event),
   }));
   const delta = progressOf(batch.events);
-  const applied = await sql.begin(async (tx) => {
-    if (!(await claimBatch(tx, session, batch.seq))) return false;
+  const lastSeq = await sql.begin(async (tx) => {
+    if (!(await claimBatch(tx, session, batch.seq))) return null;
+    let last = 0n;
     if (events.length > 0) {
       const first = await takeEventNumbers(tx, projectId, session.runId, events.length);
-      await insertEvents(tx, session, first, events);
+      // Sent with the session's progress, without waiting for the insert.
+      await Promise.all([
+        insertEvents(tx, session, first, events),
+        advanceSession(tx, session, delta, context.now),
+      ]);
+      last = first + BigInt(events.length) - 1n;
+    } else {
+      await advanceSession(tx, session, delta, context.now);
     }
-    await advanceSession(tx, session, delta, context.now);
-    return true;
+    return last;
   });
-  if (applied && events.length > 0) {
+  if (lastSeq !== null && events.length > 0) {
     // The project's stream hears of it when the run's numbers changed, not for every log line.
-    await announce(context, session, false, delta.finished > 0 || session.status === 'cancelled');
+    const projectChange = delta.finished > 0 || session.status === 'cancelled';
+    await announce(context, session, { eventSeq: String(lastSeq) }, projectChange);
   }
-  return { applied };
+  return { applied: lastSeq !== null };
 }
 
 export type LiveTeardown = z.infer<typeof liveTeardownSchema>;
@@ -177,7 +185,7 @@ export async function completeLiveSession(
       prepare: (tx) => finishSession(tx, session, teardown),
     },
   });
-  if (outcome.created) await announce(context, session, true);
+  if (outcome.created) await announce(context, session, 'marker');
   return outcome;
 }
 
@@ -210,30 +218,26 @@ async function rebuildReport(sql: Sql, session: LiveSessionRow, teardown: LiveTe
 async function announce(
   context: Pick<LiveContext, 'database' | 'bus'>,
   session: Pick<LiveSessionRow, 'id' | 'projectId' | 'runId'>,
-  marker: boolean,
+  /** A marker event, or the last event number a batch stored. */
+  stream: 'marker' | { eventSeq: string },
   projectChange = true,
 ): Promise<void> {
   const { sql } = context.database;
-  let eventSeq: string | undefined;
-  if (marker) {
-    eventSeq = await sql.begin(async (tx) => {
-      const seq = await takeEventNumbers(tx, session.projectId, session.runId, 1);
-      await insertEvents(tx, session, seq, [{ kind: 'run-updated', payload: {} }]);
-      return String(seq);
-    });
-  } else {
-    const [row] = await sql<{ seq: string }[]>`
-      select event_seq::text as seq from runs
-      where project_id = ${session.projectId} and id = ${session.runId}`;
-    eventSeq = row?.seq;
-  }
+  const eventSeq =
+    stream === 'marker'
+      ? await sql.begin(async (tx) => {
+          const seq = await takeEventNumbers(tx, session.projectId, session.runId, 1);
+          await insertEvents(tx, session, seq, [{ kind: 'run-updated', payload: {} }]);
+          return String(seq);
+        })
+      : stream.eventSeq;
   const changeSeq = projectChange
     ? await markRunChanged(sql, session.projectId, session.runId)
     : null;
   await context.bus.publish({
     projectId: session.projectId,
     runId: session.runId,
-    ...(eventSeq !== undefined ? { eventSeq } : {}),
+    eventSeq,
     ...(changeSeq !== null ? { changeSeq: String(changeSeq) } : {}),
   });
 }
@@ -243,7 +247,7 @@ export function announceRunChange(
   context: Pick<LiveContext, 'database' | 'bus'>,
   session: Pick<LiveSessionRow, 'id' | 'projectId' | 'runId'>,
 ): Promise<void> {
-  return announce(context, session, true);
+  return announce(context, session, 'marker');
 }
 
 /** Tells the project's stream that an upload changed a run. */
