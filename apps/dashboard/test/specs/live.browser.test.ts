@@ -165,6 +165,7 @@ describe('live run', () => {
         .toBe('3');
 
       expect(await seriousViolations(page)).toEqual([]);
+      expect(await seriousViolations(list.page)).toEqual([]);
       await saveScreenshot(page, 'live-run-desktop-light');
       await saveScreenshot(list.page, 'live-runs-desktop-light');
       const phone = await openPage(browser, dashboard.url, PHONE_LIGHT);
