@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlaywright } from '../../../packages/playwright-reporter/test/run-playwright.ts';
 import { createIsolatedDatabase, dbMode } from './harness.ts';
 import { ensureReporterBuilt, liveFixtureDir, reporterEntry } from './live-reporter.ts';
-import { startServer, type RunningServer } from './server-process.ts';
+import { createProjectOn, startServer, type RunningServer } from './server-process.ts';
 
 /**
  * The reporter's run survives its server (DESIGN.md §6): the server is killed (SIGKILL) in the
@@ -37,12 +37,7 @@ describe.skipIf(dbMode !== 'postgres')('the server killed mid-run', () => {
       SERVE_DASHBOARD: 'false',
     };
     server = await startServer({ env });
-    const created = await fetch(`${server.url}/api/v1/admin/projects`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Faults' }),
-    });
-    const { token } = (await created.json()) as { token: string };
+    const { token } = await createProjectOn(server.url, ADMIN, 'Faults');
     const db = sql as postgres.Sql;
 
     const running = runPlaywright({

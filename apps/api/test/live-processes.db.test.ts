@@ -6,7 +6,7 @@ import { createIsolatedDatabase, dbMode } from './harness.ts';
 import { runPlaywright } from '../../../packages/playwright-reporter/test/run-playwright.ts';
 import { ensureReporterBuilt, reporterEntry, reporterFixtureConfig } from './live-reporter.ts';
 import { liveScriptFromReport, postJson } from './live-session.ts';
-import { startServer, type RunningServer } from './server-process.ts';
+import { createProjectOn, startServer, type RunningServer } from './server-process.ts';
 import { SseReader } from './sse-client.ts';
 
 /**
@@ -35,15 +35,7 @@ describe.skipIf(dbMode !== 'postgres')('two API processes, one PostgreSQL', () =
 
   it('a viewer on one process sees, live and in order, what the reporter sends to the other', async () => {
     const [one, other] = [a as RunningServer, b as RunningServer];
-    const created = await fetch(`${one.url}/api/v1/admin/projects`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Two processes' }),
-    });
-    const { project, token } = (await created.json()) as {
-      project: { slug: string };
-      token: string;
-    };
+    const { project, token } = await createProjectOn(one.url, ADMIN, 'Two processes');
     const onOther = {
       request: (path: string, init?: RequestInit) => fetch(`${other.url}${path}`, init),
     };
@@ -97,15 +89,11 @@ describe.skipIf(dbMode !== 'postgres')('two API processes, one PostgreSQL', () =
 
   it('the real reporter streams to one process while a viewer follows the run on the other', async () => {
     const [one, other] = [a as RunningServer, b as RunningServer];
-    const created = await fetch(`${one.url}/api/v1/admin/projects`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Reporter on the other process' }),
-    });
-    const { project, token } = (await created.json()) as {
-      project: { slug: string };
-      token: string;
-    };
+    const { project, token } = await createProjectOn(
+      one.url,
+      ADMIN,
+      'Reporter on the other process',
+    );
     const auth = { headers: { authorization: `Bearer ${token}` } };
     const projectStream = new SseReader(
       await fetch(`${one.url}/api/v1/projects/${project.slug}/stream`, auth),

@@ -12,7 +12,7 @@ import {
   reporterFixtureConfig,
   type Listening,
 } from './live-reporter.ts';
-import { storedRun } from './live-session.ts';
+import { flakyTable, storedRun } from './live-session.ts';
 
 /**
  * The real Playwright CLI with two reporters, `json` and ours: the run our reporter streamed and
@@ -31,15 +31,6 @@ afterAll(async () => {
   await server?.close();
   await t?.close();
 });
-
-async function flakyTable(token: string, projectId: string) {
-  const response = await t.request(
-    `/api/v1/projects/${projectId}/flaky-tests?status=all&limit=100`,
-    { headers: { authorization: `Bearer ${token}` } },
-  );
-  const body = (await response.json()) as { items: Record<string, unknown>[] };
-  return body.items.map(({ testId: _id, ...rest }) => rest);
-}
 
 async function onlyRun(projectId: string): Promise<{ id: string; source: string; status: string }> {
   const rows = await t.database.sql<{ id: string; source: string; status: string }[]>`
@@ -74,8 +65,8 @@ describe('the reporter against the real server', () => {
     ];
     expect(streamed.results.length).toBeGreaterThan(10);
     expect(streamed).toEqual(reference);
-    expect(await flakyTable(live.token, live.project.id)).toEqual(
-      await flakyTable(uploaded.token, uploaded.project.id),
+    expect(await flakyTable(t, live.token, live.project.id)).toEqual(
+      await flakyTable(t, uploaded.token, uploaded.project.id),
     );
   });
 

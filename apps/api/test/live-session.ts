@@ -177,3 +177,14 @@ export async function storedRun(t: TestApp, runId: string) {
     order by t.project_name, t.file, t.title_path, r.repeat_index`;
   return { run, parts, results };
 }
+
+/** The project's flaky-tests table (every status), without test ids: equal tables of two projects
+ *  compare equal. */
+export async function flakyTable(t: Pick<TestApp, 'request'>, token: string, projectId: string) {
+  const response = await t.request(
+    `/api/v1/projects/${projectId}/flaky-tests?status=all&limit=100`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  const body = (await response.json()) as { items: Record<string, unknown>[] };
+  return body.items.map(({ testId: _id, ...rest }) => rest);
+}

@@ -97,3 +97,18 @@ export async function startServer(options: {
     },
   };
 }
+
+/** Creates a project through a server's admin API; returns its slug and token. */
+export async function createProjectOn(
+  url: string,
+  adminToken: string,
+  name: string,
+): Promise<{ project: { id: string; slug: string }; token: string }> {
+  const response = await fetch(`${url}/api/v1/admin/projects`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (response.status !== 201) throw new Error(`create project: ${response.status}`);
+  return (await response.json()) as { project: { id: string; slug: string }; token: string };
+}

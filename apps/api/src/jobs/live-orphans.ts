@@ -3,6 +3,7 @@ import { cancelOrphanedSessions } from '../db/queries/live.ts';
 import type { LiveBus } from '../live/bus.ts';
 import { announceRunChange } from '../live/live-ingest.ts';
 import type { Logger } from '../logger.ts';
+import { startPeriodic } from './periodic.ts';
 
 const CHECK_EVERY_MS = 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
@@ -36,19 +37,11 @@ export async function cancelOrphanedRuns(options: LiveOrphanOptions): Promise<nu
 
 /** Looks for silent live runs at start, then every minute. Returns a function that stops it. */
 export function startLiveOrphanJob(options: LiveOrphanOptions): () => void {
-  let running: Promise<void> | null = null;
-  const run = () => {
-    running ??= cancelOrphanedRuns(options)
-      .then(() => undefined)
-      .catch((error: unknown) =>
-        options.logger.error({ err: error }, 'cancelling silent live runs failed'),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(run, CHECK_EVERY_MS);
-  timer.unref();
-  run();
-  return () => clearInterval(timer);
+  return startPeriodic(
+    async () => {
+      await cancelOrphanedRuns(options);
+    },
+    CHECK_EVERY_MS,
+    (error) => options.logger.error({ err: error }, 'cancelling silent live runs failed'),
+  );
 }

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/client.ts';
 import { advanceStaleWindows } from '../flakiness/window.ts';
 import type { Logger } from '../logger.ts';
+import { startPeriodic } from './periodic.ts';
 
 /** How often the job looks for windows behind the day: reads are right meanwhile (they sum the
  *  daily aggregates while a project's counters lag), only slower. */
@@ -16,20 +17,12 @@ export function startWindowMaintenance(
   options: { windowDays: number; logger: Logger; now?: () => Date },
 ): () => void {
   const now = options.now ?? (() => new Date());
-  let running: Promise<void> | null = null;
-  const run = () => {
-    // One pass at a time: a slow pass is not overlapped by the next tick.
-    running ??= advanceStaleWindows(sql, options.windowDays, now())
-      .then((moved) => {
-        if (moved > 0) options.logger.info({ projects: moved }, 'flakiness windows moved');
-      })
-      .catch((error: unknown) => options.logger.error({ err: error }, 'window maintenance failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(run, CHECK_EVERY_MS);
-  timer.unref();
-  run();
-  return () => clearInterval(timer);
+  return startPeriodic(
+    async () => {
+      const moved = await advanceStaleWindows(sql, options.windowDays, now());
+      if (moved > 0) options.logger.info({ projects: moved }, 'flakiness windows moved');
+    },
+    CHECK_EVERY_MS,
+    (error) => options.logger.error({ err: error }, 'window maintenance failed'),
+  );
 }

@@ -11,6 +11,7 @@ import { loadReport, type ReportName } from '../../test/fixtures/reports.ts';
 import {
   liveScriptFromReport,
   postJson,
+  flakyTable,
   storedRun,
   streamLiveRun,
 } from '../../test/live-session.ts';
@@ -30,15 +31,6 @@ afterAll(async () => {
 });
 
 const report = (name: ReportName) => structuredClone(loadReport(name)) as PlaywrightReport;
-
-async function flakyTable(token: string, projectId: string) {
-  const response = await t.request(
-    `/api/v1/projects/${projectId}/flaky-tests?status=all&limit=100`,
-    { headers: { authorization: `Bearer ${token}` } },
-  );
-  const body = (await response.json()) as { items: Record<string, unknown>[] };
-  return body.items.map(({ testId: _id, ...rest }) => rest);
-}
 
 describe('a live run equals the upload of its report', () => {
   for (const name of ['basic', 'repeat-each', 'aborted', 'all-pass'] as const) {
@@ -65,8 +57,8 @@ describe('a live run equals the upload of its report', () => {
       expect(answer.run).toMatchObject({ id: runId, source: 'live' });
 
       expect(await storedRun(t, runId)).toEqual(await storedRun(t, uploadedRun));
-      expect(await flakyTable(streamed.token, streamed.project.id)).toEqual(
-        await flakyTable(uploaded.token, uploaded.project.id),
+      expect(await flakyTable(t, streamed.token, streamed.project.id)).toEqual(
+        await flakyTable(t, uploaded.token, uploaded.project.id),
       );
     });
   }

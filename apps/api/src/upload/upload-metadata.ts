@@ -1,15 +1,6 @@
+import { ciProviderNames as ciProviders } from '@flackyness/shared/ingest';
 import { z } from 'zod';
 import { toSafeText } from '../domain/safe-text.ts';
-
-export const ciProviders = [
-  'github',
-  'gitlab',
-  'azure',
-  'jenkins',
-  'circleci',
-  'buildkite',
-  'local',
-] as const;
 
 // Free text is stored as sent, with NUL and lone surrogates made U+FFFD (see toSafeText).
 const text = (max: number) =>

@@ -1,3 +1,4 @@
+import type { LiveProgress } from '@flackyness/shared/api';
 import type { Sql, TxSql } from '../client.ts';
 import { resultFields, type StoredResultFields } from './result-fields.ts';
 import type { RunMetadata } from '../../domain/run-metadata.ts';
@@ -28,22 +29,9 @@ export interface RunRow {
   excludedFromStats: boolean;
   partCount: number;
   /** A live run's progress, summed over its reporter sessions; null when it has none. */
-  live: LiveProgressRow | null;
+  live: LiveProgress | null;
   createdAt: Date;
   updatedAt: Date;
-}
-
-export interface LiveProgressRow {
-  totalTests: number;
-  finished: number;
-  expected: number;
-  unexpected: number;
-  flaky: number;
-  skipped: number;
-  runningSessions: number;
-  sessions: number;
-  reporterVersion: string | null;
-  lastEventAt: string | null;
 }
 
 /** The run's reporter sessions summed up (null for a run that has none: an upload). */
