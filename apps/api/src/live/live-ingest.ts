@@ -85,6 +85,12 @@ export async function openLiveSession(
       source: 'live',
     });
     refuseConflictingMetadata(run, meta);
+    // Known from the start, as an upload's: the run page shows it while the run goes on.
+    if (setup.playwrightVersion !== undefined) {
+      await tx`
+        update runs set playwright_version = coalesce(playwright_version, ${setup.playwrightVersion})
+        where project_id = ${projectId} and id = ${run.id}`;
+    }
     await insertLiveSession(tx, {
       id: sessionId,
       projectId,
