@@ -3,8 +3,12 @@ import type { Database } from './db/client.ts';
 import type { LiveServices } from './http/types.ts';
 import { createLocalBus, createPostgresBus } from './live/bus.ts';
 import { StreamHub } from './live/stream-hub.ts';
+import { KeyedThrottle } from './live/throttle.ts';
 import type { Logger } from './logger.ts';
 import { toRunDto } from './routes/dto.ts';
+
+/** A run's progress reaches its project's stream (runs list, overview) at most this often. */
+const PROGRESS_EVERY_MS = 1000;
 
 /**
  * The bus and the SSE hub of one process: LISTEN/NOTIFY on a connection of its own with PostgreSQL
@@ -28,10 +32,15 @@ export function createLiveServices(options: {
     logger,
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   });
+  const progress = new KeyedThrottle(PROGRESS_EVERY_MS, (error) =>
+    logger.warn({ err: error }, 'run progress not announced'),
+  );
   return {
     bus,
     hub,
+    progress,
     async close() {
+      progress.close();
       hub.close();
       await bus.close();
     },

@@ -151,8 +151,13 @@ export const liveEventSchema = z.discriminatedUnion('type', [
   statusEventSchema,
 ]);
 
+/** The id setup answered: letters, digits, '-' and '_'. */
+const sessionId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be the sessionId setup answered');
+
 export const liveEventBatchSchema = z.strictObject({
-  sessionId: text(100).min(1),
+  sessionId,
   /** Numbers the session's batches from 0: a batch sent again is applied once. */
   seq: int(INT4_MAX),
   events: z.array(liveEventSchema).max(MAX_EVENTS_PER_BATCH),
@@ -177,7 +182,7 @@ export const notRunTestSchema = testEndEventSchema
   .strict();
 
 export const liveTeardownSchema = z.strictObject({
-  sessionId: text(100).min(1),
+  sessionId,
   /** FullResult.status. */
   status: z.enum(['passed', 'failed', 'timedout', 'interrupted']),
   summary: z

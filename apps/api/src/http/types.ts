@@ -3,11 +3,14 @@ import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveBus } from '../live/bus.ts';
 import type { StreamHub } from '../live/stream-hub.ts';
+import type { KeyedThrottle } from '../live/throttle.ts';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
 export interface LiveServices {
   bus: LiveBus;
   hub: StreamHub;
+  /** Spaces out a run's progress announcements to its project's stream. */
+  progress: KeyedThrottle;
 }
 
 /** Everything the app needs, resolved once at start and passed in (tests build their own). */

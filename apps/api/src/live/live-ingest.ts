@@ -35,12 +35,16 @@ import { prepareRunStart } from '../upload/start-time.ts';
 import { splitParallelJob, type UploadMetadata } from '../upload/upload-metadata.ts';
 import type { LiveBus } from './bus.ts';
 import { reportFromEvents } from './report-from-events.ts';
+import type { KeyedThrottle } from './throttle.ts';
 
 export interface LiveContext {
   database: Database;
   bus: LiveBus;
   now: Date;
   retentionMonths: number;
+  /** Spaces out the announcements of a run's progress to its project's stream (each at once
+   *  when absent). */
+  progress?: KeyedThrottle;
 }
 
 /** The session named in an event or teardown is not one of the project's. */
@@ -67,10 +71,11 @@ export class BatchesMissing extends Error {
 export async function openLiveSession(
   context: LiveContext,
   projectId: string,
-  setup: LiveSetupParsed,
+  given: LiveSetupParsed,
   meta: UploadMetadata,
 ): Promise<{ sessionId: string; runId: string }> {
   const { sql } = context.database;
+  const setup = storable(given);
   const { job, shard: jobShard } = splitParallelJob(meta.job);
   const shard = setup.shard ? `${setup.shard.current}/${setup.shard.total}` : (jobShard ?? '');
   const startedAt = setup.startedAt ? new Date(setup.startedAt) : context.now;
@@ -130,25 +135,22 @@ export async function applyLiveBatch(
   }));
   const delta = progressOf(batch.events);
   const lastSeq = await sql.begin(async (tx) => {
-    if (!(await claimBatch(tx, session, batch.seq))) return null;
-    let last = 0n;
-    if (events.length > 0) {
-      const first = await takeEventNumbers(tx, projectId, session.runId, events.length);
-      // Sent with the session's progress, without waiting for the insert.
-      await Promise.all([
-        insertEvents(tx, session, first, events),
-        advanceSession(tx, session, delta, context.now),
-      ]);
-      last = first + BigInt(events.length) - 1n;
-    } else {
-      await advanceSession(tx, session, delta, context.now);
-    }
-    return last;
+    const first = await claimBatch(tx, session, batch.seq, events.length);
+    if (first === null) return null;
+    await Promise.all([
+      insertEvents(tx, session, first, events),
+      advanceSession(tx, session, delta, context.now),
+    ]);
+    return first + BigInt(events.length) - 1n;
   });
   if (lastSeq !== null && events.length > 0) {
-    // The project's stream hears of it when the run's numbers changed, not for every log line.
-    const projectChange = delta.finished > 0 || session.status === 'cancelled';
-    await announce(context, session, { eventSeq: String(lastSeq) }, projectChange);
+    await announce(context, session, { eventSeq: String(lastSeq) }, false);
+    // The project's stream hears of it when the run's numbers changed (not for every log line),
+    // spaced out per run: its viewers need the latest numbers, not every step.
+    if (delta.finished > 0 || session.status === 'cancelled') {
+      const change = () => announceUpload(context, session.projectId, session.runId);
+      await (context.progress ? context.progress.run(session.runId, change) : change());
+    }
   }
   return { applied: lastSeq !== null };
 }
@@ -188,7 +190,7 @@ export async function completeLiveSession(
     retentionMonths: context.retentionMonths,
     live: {
       runId: session.runId,
-      prepare: (tx) => finishSession(tx, session, teardown),
+      prepare: (tx) => finishSession(tx, session, storable(teardown)),
     },
   });
   if (outcome.created) await announce(context, session, 'marker');

@@ -37,7 +37,13 @@ function projectOf(c: Context<AppEnv>): string {
 
 function liveContext(c: Context<AppEnv>): LiveContext {
   const { database, live, now, config } = c.get('deps');
-  return { database, bus: live.bus, now: now(), retentionMonths: config.RETENTION_MONTHS };
+  return {
+    database,
+    bus: live.bus,
+    progress: live.progress,
+    now: now(),
+    retentionMonths: config.RETENTION_MONTHS,
+  };
 }
 
 async function body(c: Context<AppEnv>): Promise<unknown> {

@@ -62,20 +62,28 @@ export async function findLiveSession(
 }
 
 /**
- * Records batch `seq` of the session as applied; false when it was applied before (a retried or
- * duplicated batch), and then nothing else may change.
+ * Records batch `seq` of the session as applied and takes `count` numbers of the run's stream for
+ * its events, in one statement; returns the first number, or null when the batch was applied
+ * before (a retried or duplicated batch), and then nothing else may change. The run's row stays
+ * locked until the transaction ends, so numbers are handed out in commit order.
  */
 export async function claimBatch(
   tx: TxSql,
   session: LiveSessionRow,
   seq: number,
-): Promise<boolean> {
-  const rows = await tx`
-    insert into live_batches (session_id, seq, project_id)
-    values (${session.id}, ${seq}, ${session.projectId})
-    on conflict do nothing
-    returning 1`;
-  return rows.length > 0;
+  count: number,
+): Promise<bigint | null> {
+  const [row] = await tx<{ last: string }[]>`
+    with claimed as (
+      insert into live_batches (session_id, seq, project_id)
+      values (${session.id}, ${seq}, ${session.projectId})
+      on conflict do nothing
+      returning 1
+    )
+    update runs set event_seq = event_seq + ${count}
+    where project_id = ${session.projectId} and id = ${session.runId} and exists (select 1 from claimed)
+    returning event_seq::text as last`;
+  return row ? BigInt(row.last) - BigInt(count) + 1n : null;
 }
 
 /**
