@@ -11,7 +11,15 @@
  * BENCH_LIVE_BATCH (events per batch), BENCH_LIVE_SECONDS and BENCH_LIVE_TESTS change the load.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +89,25 @@ async function sseFanOut(server: BenchServer): Promise<void> {
   );
 }
 
+/** CPU time of every PostgreSQL process on this machine so far (ms), from /proc. */
+function postgresCpuMs(): number {
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
 /** A Playwright project of `tests` quick tests in 20 files. */
 function quickSuite(dir: string, tests: number, reporterPath: string): string {
   mkdirSync(join(dir, 'tests'), { recursive: true });
@@ -143,8 +170,12 @@ async function reporterOverhead(server: BenchServer): Promise<void> {
     await runPlaywright(config, {}); // warm-up: transpile cache, disk cache
     const plain: number[] = [];
     const streamed: number[] = [];
+    const serverCpu: number[] = [];
+    const databaseCpu: number[] = [];
     for (let round = 0; round < rounds; round++) {
       plain.push(await runPlaywright(config, {}));
+      const cpu = process.cpuUsage();
+      const dbCpu = postgresCpuMs();
       streamed.push(
         await runPlaywright(config, {
           BENCH_WITH_FLACKYNESS: '1',
@@ -152,6 +183,9 @@ async function reporterOverhead(server: BenchServer): Promise<void> {
           FLACKYNESS_TOKEN: project.token,
         }),
       );
+      const used = process.cpuUsage(cpu);
+      serverCpu.push((used.user + used.system) / 1000);
+      databaseCpu.push(postgresCpuMs() - dbCpu);
       log(
         `  round ${round + 1}: list ${plain.at(-1)!.toFixed(0)} ms, list + flackyness ${streamed.at(-1)!.toFixed(0)} ms`,
       );
@@ -160,6 +194,9 @@ async function reporterOverhead(server: BenchServer): Promise<void> {
       select count(*)::int as count from runs where project_id = ${project.id} and status <> 'running'`;
     const ratio = median(streamed) / median(plain);
     console.log('\n(a) the reporter in a real Playwright run (2,000 quick tests, 2 workers)');
+    console.log(
+      `  CPU the server spent on a streamed run (median): API process ${median(serverCpu).toFixed(0)} ms, PostgreSQL ${median(databaseCpu).toFixed(0)} ms`,
+    );
     console.log(
       `  median wall time: list ${median(plain).toFixed(0)} ms, list + @flackyness/playwright-reporter ${median(streamed).toFixed(0)} ms` +
         `, ratio ${ratio.toFixed(3)} (target ≤ 1.05: ${ratio <= 1.05 ? 'met' : 'NOT met'}); runs completed on the server: ${runs?.count}/${rounds}`,

@@ -10,8 +10,7 @@ import { playwrightReportOutlineSchema } from '@flackyness/shared/playwright-rep
 import type { z } from 'zod';
 import type { Database, Sql } from '../db/client.ts';
 import {
-  advanceSession,
-  claimBatch,
+  applyEventBatch,
   findLiveSession,
   finishSession,
   insertEvents,
@@ -22,7 +21,6 @@ import {
   takeEventNumbers,
   type LiveSessionRow,
   type ProgressDelta,
-  type StoredEvent,
 } from '../db/queries/live.ts';
 import { lockRunForUpload } from '../db/queries/runs.ts';
 import { toSafeText } from '../domain/safe-text.ts';
@@ -129,20 +127,9 @@ export async function applyLiveBatch(
   const { sql } = context.database;
   const session = await findLiveSession(sql, projectId, batch.sessionId);
   if (!session) throw new LiveSessionNotFound(batch.sessionId);
-  const events: StoredEvent[] = batch.events.map((event) => ({
-    kind: event.type,
-    payload: storable(event),
-  }));
+  const events = batch.events.map(storable);
   const delta = progressOf(batch.events);
-  const lastSeq = await sql.begin(async (tx) => {
-    const first = await claimBatch(tx, session, batch.seq, events.length);
-    if (first === null) return null;
-    await Promise.all([
-      insertEvents(tx, session, first, events),
-      advanceSession(tx, session, delta, context.now),
-    ]);
-    return first + BigInt(events.length) - 1n;
-  });
+  const lastSeq = await applyEventBatch(sql, session, batch.seq, events, delta, context.now);
   if (lastSeq !== null && events.length > 0) {
     await announce(context, session, { eventSeq: String(lastSeq) }, false);
     // The project's stream hears of it when the run's numbers changed (not for every log line),

@@ -62,31 +62,6 @@ export async function findLiveSession(
 }
 
 /**
- * Records batch `seq` of the session as applied and takes `count` numbers of the run's stream for
- * its events, in one statement; returns the first number, or null when the batch was applied
- * before (a retried or duplicated batch), and then nothing else may change. The run's row stays
- * locked until the transaction ends, so numbers are handed out in commit order.
- */
-export async function claimBatch(
-  tx: TxSql,
-  session: LiveSessionRow,
-  seq: number,
-  count: number,
-): Promise<bigint | null> {
-  const [row] = await tx<{ last: string }[]>`
-    with claimed as (
-      insert into live_batches (session_id, seq, project_id)
-      values (${session.id}, ${seq}, ${session.projectId})
-      on conflict do nothing
-      returning 1
-    )
-    update runs set event_seq = event_seq + ${count}
-    where project_id = ${session.projectId} and id = ${session.runId} and exists (select 1 from claimed)
-    returning event_seq::text as last`;
-  return row ? BigInt(row.last) - BigInt(count) + 1n : null;
-}
-
-/**
  * Takes the next `count` numbers of the run's stream and returns the first. The run's row stays
  * locked until the transaction ends, so numbers are handed out in commit order.
  */
@@ -137,28 +112,54 @@ export interface ProgressDelta {
 }
 
 /**
- * Adds a batch's finished tests to the session's progress and notes its last sign of life. A
- * session the orphan job cancelled is running again when its reporter turns out to be alive.
+ * Applies batch `seq` of the session in one statement (one round trip, atomic): records the batch,
+ * takes the next numbers of the run's stream for its events, stores them, adds its finished tests
+ * to the session's progress and notes its last sign of life. Returns the last event number, or
+ * null when the batch was applied before (a retried or duplicated batch): then nothing changed.
+ * The run's row is locked until the statement commits, so numbers are handed out in commit order.
+ * A session the orphan job cancelled, and its run, are running again when its reporter turns out
+ * to be alive.
  */
-export async function advanceSession(
-  tx: TxSql,
+export async function applyEventBatch(
+  sql: Sql,
   session: LiveSessionRow,
+  seq: number,
+  events: readonly { type: string }[],
   delta: ProgressDelta,
   now: Date,
-): Promise<void> {
-  await tx`
-    update live_sessions set
-      finished = finished + ${delta.finished}, expected = expected + ${delta.expected},
-      unexpected = unexpected + ${delta.unexpected}, flaky = flaky + ${delta.flaky},
-      skipped = skipped + ${delta.skipped},
-      last_event_at = greatest(last_event_at, ${now}),
-      status = case when status = 'cancelled' then 'running' else status end
-    where id = ${session.id}`;
-  if (session.status === 'cancelled') {
-    await tx`
-      update runs set status = 'running', updated_at = now()
-      where project_id = ${session.projectId} and id = ${session.runId} and status = 'cancelled'`;
-  }
+): Promise<bigint | null> {
+  const count = events.length;
+  const revive = session.status === 'cancelled';
+  const [row] = await sql<{ last: string }[]>`
+    with claimed as (
+      insert into live_batches (session_id, seq, project_id)
+      values (${session.id}, ${seq}, ${session.projectId})
+      on conflict do nothing
+      returning 1
+    ), numbered as (
+      update runs set event_seq = event_seq + ${count},
+        status = case when status = 'cancelled' and ${revive} then 'running' else status end
+      where project_id = ${session.projectId} and id = ${session.runId}
+        and exists (select 1 from claimed)
+      returning event_seq
+    ), stored as (
+      insert into live_events (project_id, run_id, seq, session_id, kind, payload)
+      select ${session.projectId}, ${session.runId}, n.event_seq - ${count} + e.ord,
+        ${session.id}, e.value->>'type', e.value
+      from numbered n,
+        jsonb_array_elements(${sql.json(events as Parameters<typeof sql.json>[0])}::jsonb)
+          with ordinality as e(value, ord)
+    ), advanced as (
+      update live_sessions set
+        finished = finished + ${delta.finished}, expected = expected + ${delta.expected},
+        unexpected = unexpected + ${delta.unexpected}, flaky = flaky + ${delta.flaky},
+        skipped = skipped + ${delta.skipped},
+        last_event_at = greatest(last_event_at, ${now}),
+        status = case when status = 'cancelled' then 'running' else status end
+      where id = ${session.id} and exists (select 1 from numbered)
+    )
+    select event_seq::text as last from numbered`;
+  return row ? BigInt(row.last) : null;
 }
 
 /** Batch numbers up to `lastSeq` that never arrived (at most `limit`). */
