@@ -1,4 +1,5 @@
 import type { Run } from '@flackyness/shared/api';
+import { untrack } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
 import { openEventStream, type StreamConnection } from './event-stream';
 import { throttle } from './throttle';
@@ -77,4 +78,34 @@ export class ProjectStream {
     this.#stream?.close();
     this.#stream = undefined;
   }
+}
+
+/**
+ * Follows the project's stream (through the dashboard's proxy) while the calling component lives,
+ * and again from scratch when the project changes: call it while the component initialises.
+ * `current` is null until the stream is opened.
+ */
+export function followProjectStream(
+  slug: () => string,
+  options: Omit<ProjectStreamOptions, 'url'>,
+): { readonly current: ProjectStream | null } {
+  let current = $state<ProjectStream | null>(null);
+  $effect(() => {
+    const url = `/projects/${encodeURIComponent(slug())}/stream`;
+    const live = untrack(() => {
+      const created = new ProjectStream({ ...options, url });
+      created.start();
+      return created;
+    });
+    current = live;
+    return () => {
+      live.stop();
+      current = null;
+    };
+  });
+  return {
+    get current() {
+      return current;
+    },
+  };
 }
