@@ -62,6 +62,8 @@ describe.skipIf(dbMode !== 'postgres')('the server killed mid-run', () => {
     }
     const port = server.port;
     await server.kill();
+    // Gone for real: nothing answers on its address until it is started again.
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     server = await startServer({ env, port });
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * The real server in a process of its own, started the way the README starts it
@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
  */
 
 const apiDir = fileURLToPath(new URL('..', import.meta.url));
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+// tsx as a loader of the server's own process (not its CLI, which runs the server in a child): a
+// SIGKILL must reach the server itself, as a crash would.
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface RunningServer {
   url: string;
@@ -46,7 +48,7 @@ export async function startServer(options: {
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     process.execPath,
-    [tsxCli, 'src/server.ts', ...(options.args ?? [])],
+    ['--import', tsxLoader, 'src/server.ts', ...(options.args ?? [])],
     {
       cwd: apiDir,
       env: {
