@@ -102,7 +102,7 @@ export async function openLiveSession(
       reporterVersion: setup.reporterVersion,
       playwrightVersion: setup.playwrightVersion ?? null,
       totalTests: setup.totalTests,
-      meta: { ...meta, ...(shard ? { shard } : {}) },
+      meta,
       startedAt,
       now: context.now,
     });
@@ -110,7 +110,7 @@ export async function openLiveSession(
     // lockRunForUpload with source "live".
     return run.id;
   });
-  await announce(context, { id: sessionId, projectId, runId }, 'marker');
+  await announceRunChange(context, { id: sessionId, projectId, runId });
   return { sessionId, runId };
 }
 
@@ -131,11 +131,12 @@ export async function applyLiveBatch(
   const delta = progressOf(batch.events);
   const lastSeq = await applyEventBatch(sql, session, batch.seq, events, delta, context.now);
   if (lastSeq !== null && events.length > 0) {
-    await announce(context, session, { eventSeq: String(lastSeq) }, false);
+    const { runId } = session;
+    await context.bus.publish({ projectId, runId, eventSeq: String(lastSeq) });
     // The project's stream hears of it when the run's numbers changed (not for every log line),
     // spaced out per run: its viewers need the latest numbers, not every step.
     if (delta.finished > 0 || session.status === 'cancelled') {
-      const change = () => announceUpload(context, session.projectId, session.runId);
+      const change = () => announceProjectChange(context, projectId, runId);
       await (context.progress ? context.progress.run(session.runId, change) : change());
     }
   }
@@ -180,7 +181,7 @@ export async function completeLiveSession(
       prepare: (tx) => finishSession(tx, session, storable(teardown)),
     },
   });
-  if (outcome.created) await announce(context, session, 'marker');
+  if (outcome.created) await announceRunChange(context, session);
   return outcome;
 }
 
@@ -207,28 +208,21 @@ async function rebuildReport(sql: Sql, session: LiveSessionRow, teardown: LiveTe
 }
 
 /**
- * After a change committed: a marker in the run's stream (when the run's state changed) and the
- * run's place in its project's stream, then a note to every process.
+ * A run's state changed (setup, teardown, the orphan job cancelling it), after the change
+ * committed: a marker in the run's stream, the run's place in its project's stream, then one note
+ * to every process.
  */
-async function announce(
+export async function announceRunChange(
   context: Pick<LiveContext, 'database' | 'bus'>,
   session: Pick<LiveSessionRow, 'id' | 'projectId' | 'runId'>,
-  /** A marker event, or the last event number a batch stored. */
-  stream: 'marker' | { eventSeq: string },
-  projectChange = true,
 ): Promise<void> {
   const { sql } = context.database;
-  const eventSeq =
-    stream === 'marker'
-      ? await sql.begin(async (tx) => {
-          const seq = await takeEventNumbers(tx, session.projectId, session.runId, 1);
-          await insertEvents(tx, session, seq, [{ kind: 'run-updated', payload: {} }]);
-          return String(seq);
-        })
-      : stream.eventSeq;
-  const changeSeq = projectChange
-    ? await markRunChanged(sql, session.projectId, session.runId)
-    : null;
+  const eventSeq = await sql.begin(async (tx) => {
+    const seq = await takeEventNumbers(tx, session.projectId, session.runId, 1);
+    await insertEvents(tx, session, seq, [{ kind: 'run-updated', payload: {} }]);
+    return String(seq);
+  });
+  const changeSeq = await markRunChanged(sql, session.projectId, session.runId);
   await context.bus.publish({
     projectId: session.projectId,
     runId: session.runId,
@@ -237,16 +231,8 @@ async function announce(
   });
 }
 
-/** A run's state changed outside a batch (the orphan job cancelled it): its streams hear of it. */
-export function announceRunChange(
-  context: Pick<LiveContext, 'database' | 'bus'>,
-  session: Pick<LiveSessionRow, 'id' | 'projectId' | 'runId'>,
-): Promise<void> {
-  return announce(context, session, 'marker');
-}
-
-/** Tells the project's stream that an upload changed a run. */
-export async function announceUpload(
+/** Tells the project's stream that a run changed (an upload, a live run's progress). */
+export async function announceProjectChange(
   context: Pick<LiveContext, 'database' | 'bus'>,
   projectId: string,
   runId: string,

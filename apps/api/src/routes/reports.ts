@@ -8,7 +8,7 @@ import { validate } from '../http/validate.ts';
 import { ingestSettings } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
-import { announceUpload } from '../live/live-ingest.ts';
+import { announceProjectChange } from '../live/live-ingest.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
 import { ReportReader } from '../report/report-reader.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
@@ -73,9 +73,11 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
   });
   // Dashboards watching the project's stream see the run change (after the commit: it is stored).
   if (outcome.created) {
-    await announceUpload({ database, bus: live.bus }, principal.projectId, outcome.run.id).catch(
-      (error: unknown) => c.get('logger').warn({ err: error }, 'run change not announced'),
-    );
+    await announceProjectChange(
+      { database, bus: live.bus },
+      principal.projectId,
+      outcome.run.id,
+    ).catch((error: unknown) => c.get('logger').warn({ err: error }, 'run change not announced'));
   }
   return c.json(ingestAnswer(outcome, config.publicUrl), outcome.created ? 201 : 200);
 });

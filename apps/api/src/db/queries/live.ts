@@ -1,8 +1,9 @@
 import type { Sql, TxSql } from '../client.ts';
 import type { RunMetadata } from '../../domain/run-metadata.ts';
 
-/** The run metadata a session's setup sent (job as given, and the shard), kept for teardown. */
-export type SessionMetadata = Partial<RunMetadata> & { shard?: string | undefined };
+/** The run metadata a session's setup sent (job as given), kept for teardown; the shard is the
+ *  session's own column. */
+export type SessionMetadata = Partial<RunMetadata>;
 
 /** What a live session knows of itself (live_sessions). */
 export interface LiveSessionRow {
