@@ -260,8 +260,13 @@ export class LiveSession {
   ): Promise<HttpAnswer | undefined> {
     for (let attempt = 0; ; attempt++) {
       const remaining = this.deadline - Date.now();
-      if (remaining <= 0 || this.state === 'finished' || this.state === 'disabled')
+      if (this.state === 'finished' || this.state === 'disabled') return undefined;
+      // The deadline can pass here before finish()'s timer fires (a busy event loop): give up
+      // the same way, so the user is told once whichever notices first.
+      if (remaining <= 0) {
+        this.giveUp();
         return undefined;
+      }
       let delay: number;
       try {
         this.options.log.debug(`POST ${path} ${describeBody(body)}`);
