@@ -468,3 +468,96 @@ export const liveEvents = pgTable(
     index('live_events_session_kind_idx').on(t.sessionId, t.kind),
   ],
 );
+
+/** A project's integration with a code platform (DESIGN.md §7); the token encrypted at rest. */
+export const projectIntegrations = pgTable(
+  'project_integrations',
+  {
+    projectId: projectId(),
+    provider: text('provider', { enum: ['github', 'gitlab', 'azure'] }).notNull(),
+    baseUrl: text('base_url').notNull(),
+    repository: text('repository').notNull(),
+    /** base64 of iv | tag | ciphertext (AES-256-GCM). */
+    tokenCiphertext: text('token_ciphertext').notNull(),
+    /** Which ENCRYPTION_KEY key sealed it. */
+    tokenKeyId: text('token_key_id').notNull(),
+    tokenFingerprint: text('token_fingerprint').notNull(),
+    comments: boolean('comments').notNull().default(true),
+    statuses: boolean('statuses').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'project_integrations_pk', columns: [t.projectId, t.provider] }),
+    check(
+      'project_integrations_provider_check',
+      sql`${t.provider} in ('github', 'gitlab', 'azure')`,
+    ),
+  ],
+);
+
+/** The outbox: one run's summary to one pull/merge request, sent by the delivery worker. */
+export const scmDeliveries = pgTable(
+  'scm_deliveries',
+  {
+    id: id(),
+    projectId: projectId(),
+    runId: bigint('run_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    repository: text('repository').notNull(),
+    pr: text('pr').notNull(),
+    commit: text('commit'),
+    state: text('state', {
+      enum: ['pending', 'sending', 'delivered', 'failed', 'skipped'],
+    }).notNull(),
+    /** Bumped by each completion of the run; the worker sends until sent_seq catches up. */
+    requestedSeq: integer('requested_seq').notNull().default(1),
+    claimedSeq: integer('claimed_seq').notNull().default(0),
+    sentSeq: integer('sent_seq').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    lastHttpStatus: integer('last_http_status'),
+    commentUrl: text('comment_url'),
+    statusState: text('status_state'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    check(
+      'scm_deliveries_state_check',
+      sql`${t.state} in ('pending', 'sending', 'delivered', 'failed', 'skipped')`,
+    ),
+    uniqueIndex('scm_deliveries_run_provider_idx').on(t.projectId, t.runId, t.provider),
+    index('scm_deliveries_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.state} in ('pending', 'sending')`),
+  ],
+);
+
+/** A pull/merge request's sticky comment, and the lease serialising deliveries to it. */
+export const scmPullRequests = pgTable(
+  'scm_pull_requests',
+  {
+    projectId: projectId(),
+    provider: text('provider').notNull(),
+    repository: text('repository').notNull(),
+    pr: text('pr').notNull(),
+    commentId: text('comment_id'),
+    commentUrl: text('comment_url'),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({
+      name: 'scm_pull_requests_pk',
+      columns: [t.projectId, t.provider, t.repository, t.pr],
+    }),
+  ],
+);
