@@ -64,7 +64,8 @@ CREATE INDEX "scm_deliveries_due_idx" ON "scm_deliveries" USING btree ("next_att
 --> statement-breakpoint
 -- One pull/merge request of a project's repository: its sticky comment's id (the next update needs
 -- one request, not a search), and the lease that serialises every delivery to it (shards, re-runs
--- and a live run plus its upload all write the same comment, one at a time).
+-- and a live run plus its upload all write the same comment, one at a time). `comment_run_*` name
+-- the run the comment shows: an older run delivered late does not replace a newer one.
 CREATE TABLE "scm_pull_requests" (
 	"project_id" bigint NOT NULL,
 	"provider" text NOT NULL,
@@ -72,6 +73,8 @@ CREATE TABLE "scm_pull_requests" (
 	"pr" text NOT NULL,
 	"comment_id" text,
 	"comment_url" text,
+	"comment_run_id" bigint,
+	"comment_run_started_at" timestamp with time zone,
 	"lease_owner" text,
 	"lease_until" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -63,6 +63,24 @@ const configSchema = z.object({
   SERVE_DASHBOARD: booleanish.default(true),
   /** The dashboard's adapter-node build; default the workspace's apps/dashboard/build. */
   DASHBOARD_DIR: optionalString,
+  /** Pull/merge request deliveries (DESIGN.md §7): send them from this process. */
+  SCM_DELIVERIES: booleanish.default(true),
+  /** How often the outbox is looked at for due deliveries. */
+  SCM_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+  /** A completed run waits this long for its other shards before its summary is sent. */
+  SCM_DEBOUNCE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /** Each request to GitHub, GitLab or Azure DevOps. */
+  SCM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Attempts before a delivery the platform keeps refusing for a while (5xx, 429) fails. */
+  SCM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** Backoff between attempts: exponential from the base, with jitter, up to the maximum. */
+  SCM_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  SCM_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+  /** Optional "likely causes" paragraph: an OpenAI-compatible chat completions URL. */
+  LLM_URL: optionalString.pipe(z.url().optional()),
+  LLM_MODEL: z.string().min(1).default('llama3.1'),
+  LLM_API_KEY: optionalString,
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(20_000),
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -79,6 +97,7 @@ export function ingestSettings(config: Config) {
     threshold: config.FLAKE_THRESHOLD,
     resolveAfterRuns: config.RESOLVE_AFTER_RUNS,
     massFailureRatio: config.MASS_FAILURE_RATIO,
+    deliveryDelayMs: config.SCM_DEBOUNCE_MS,
   };
 }
 

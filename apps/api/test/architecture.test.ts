@@ -39,9 +39,10 @@ const allowed: Record<string, readonly string[]> = {
   flakiness: ['domain', 'db'],
   upload: ['domain', 'report', 'db', 'flakiness'],
   live: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
+  scm: ['domain', 'db', 'flakiness', '.'],
   jobs: ['domain', 'db', 'flakiness', 'live', '.'],
   http: ['domain', 'db', 'flakiness', 'live', '.'],
-  routes: ['domain', 'report', 'db', 'flakiness', 'upload', 'live', 'http', '.'],
+  routes: ['domain', 'report', 'db', 'flakiness', 'upload', 'live', 'scm', 'http', '.'],
   demo: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
 };
 

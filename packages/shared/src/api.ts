@@ -236,10 +236,34 @@ export interface RunResult extends ResultFields {
   projectName: string;
 }
 
+export type DeliveryState = 'pending' | 'sending' | 'delivered' | 'failed' | 'skipped';
+
+/** A run's summary to its pull/merge request: a sticky comment and a commit status. */
+export interface RunDelivery {
+  id: string;
+  provider: 'github' | 'gitlab' | 'azure';
+  repository: string;
+  pr: string;
+  commit: string | null;
+  state: DeliveryState;
+  attempts: number;
+  /** When the next attempt is due (pending or sending only). */
+  nextAttemptAt: string | null;
+  /** Why it was skipped or failed, or the last error of one being retried. */
+  reason: string | null;
+  httpStatus: number | null;
+  commentUrl: string | null;
+  statusState: 'pending' | 'success' | 'failure' | 'error' | null;
+  deliveredAt: string | null;
+  updatedAt: string;
+}
+
 export interface RunDetail {
   run: Run;
   parts: RunPart[];
   results: RunResult[];
+  /** The run's pull/merge request summaries (DESIGN.md §7). */
+  deliveries: RunDelivery[];
 }
 
 export interface TestInfo {

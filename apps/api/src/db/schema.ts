@@ -550,6 +550,9 @@ export const scmPullRequests = pgTable(
     pr: text('pr').notNull(),
     commentId: text('comment_id'),
     commentUrl: text('comment_url'),
+    /** The run the comment shows: an older run delivered late does not replace a newer one. */
+    commentRunId: bigint('comment_run_id', { mode: 'bigint' }),
+    commentRunStartedAt: timestamp('comment_run_started_at', { withTimezone: true }),
     leaseOwner: text('lease_owner'),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,3 +1,4 @@
+import { enqueueDelivery } from '../db/queries/deliveries.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   liveTeardownSchema,
@@ -106,6 +107,8 @@ export async function openLiveSession(
       startedAt,
       now: context.now,
     });
+    // The pull/merge request learns at once that the run is under way (a pending status).
+    await enqueueDelivery(tx, projectId, run.id, context.now, 0);
     // A run joined after it had ended (another shard's upload) is running again: see
     // lockRunForUpload with source "live".
     return run.id;

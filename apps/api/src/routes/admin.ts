@@ -112,5 +112,5 @@ adminRoutes.post('/projects/:project/rotate-token', async (c) => {
 
 adminRoutes.get('/health', async (c) => {
   const deps = c.get('deps');
-  return c.json(await readHealth(deps.database, deps.startedAt));
+  return c.json(await readHealth(deps.database, deps.startedAt, deps.now()));
 });

@@ -1,3 +1,4 @@
+import type { DeliveryRow } from '../db/queries/deliveries.ts';
 import type { StoredResultFields } from '../db/queries/result-fields.ts';
 import type { RunPartRow, RunResultRow, RunRow } from '../db/queries/runs.ts';
 
@@ -90,5 +91,29 @@ export function toRunResultDto(result: RunResultRow) {
     file: result.file,
     projectName: result.projectName,
     ...toResultDto(result),
+  };
+}
+
+/** A run's pull/merge request delivery: where it goes and how it went (never a token). */
+export function toDeliveryDto(delivery: DeliveryRow) {
+  return {
+    id: delivery.id,
+    provider: delivery.provider,
+    repository: delivery.repository,
+    pr: delivery.pr,
+    commit: delivery.commit,
+    state: delivery.state,
+    attempts: delivery.attempts,
+    nextAttemptAt:
+      delivery.state === 'pending' || delivery.state === 'sending'
+        ? delivery.nextAttemptAt.toISOString()
+        : null,
+    /** Why it was skipped or failed, or the last error of a delivery being retried. */
+    reason: delivery.lastError,
+    httpStatus: delivery.lastHttpStatus,
+    commentUrl: delivery.commentUrl,
+    statusState: delivery.statusState,
+    deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
+    updatedAt: delivery.updatedAt.toISOString(),
   };
 }

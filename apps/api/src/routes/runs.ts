@@ -5,9 +5,10 @@ import { cursorId, cursorIndex, cursorTime, decodeCursor, page } from '../http/p
 import type { AppEnv } from '../http/types.ts';
 import { safeTextParam } from '../http/safe-text-param.ts';
 import { validate } from '../http/validate.ts';
+import { listRunDeliveries } from '../db/queries/deliveries.ts';
 import { listRunResultsPage } from '../db/queries/run-results.ts';
 import { listRunParts, listRunResults, listRuns } from '../db/queries/runs.ts';
-import { toRunDto, toRunPartDto, toRunResultDto } from './dto.ts';
+import { toDeliveryDto, toRunDto, toRunPartDto, toRunResultDto } from './dto.ts';
 import { readableProject } from './project-param.ts';
 import { readableRun } from './run-param.ts';
 
@@ -55,14 +56,16 @@ runRoutes.get('/projects/:project/runs', requireViewer(), async (c) => {
 runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
   const run = await readableRun(c);
-  const [parts, results] = await Promise.all([
+  const [parts, results, deliveries] = await Promise.all([
     listRunParts(database.sql, run.projectId, run.id),
     listRunResults(database.sql, run.projectId, run.id),
+    listRunDeliveries(database.sql, run.projectId, run.id),
   ]);
   return c.json({
     run: toRunDto(run, config.publicUrl),
     parts: parts.map(toRunPartDto),
     results: results.map(toRunResultDto),
+    deliveries: deliveries.map(toDeliveryDto),
   });
 });
 

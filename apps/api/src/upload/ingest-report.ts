@@ -8,6 +8,7 @@ import {
   listPartResults,
   updatePartStatus,
 } from '../db/queries/run-parts.ts';
+import { enqueueDelivery } from '../db/queries/deliveries.ts';
 import { readRunFlakiness, type RunFlakiness } from '../db/queries/run-flakiness.ts';
 import {
   getRun,
@@ -35,6 +36,8 @@ import { splitParallelJob, type UploadMetadata } from './upload-metadata.ts';
 export interface IngestSettings extends ModelConfig {
   windowDays: number;
   massFailureRatio: number;
+  /** How long a queued pull/merge request delivery waits for the run's other shards. */
+  deliveryDelayMs?: number;
 }
 
 export interface IngestInput {
@@ -188,6 +191,8 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         refreshRun(tx, projectId, run.id, input.settings.massFailureRatio),
       ]);
       await recountOtherParts(tx, run, partId, excludedFromStats, windowStart, scope);
+      // Queued with the run (DESIGN.md §7): committed together, or not at all.
+      await enqueueDelivery(tx, projectId, run.id, now, input.settings.deliveryDelayMs ?? 0);
       // Except while tests are created: the foreign key check of each new test row runs a cached
       // query, which a custom plan per row would make several times slower.
       void plans('auto');

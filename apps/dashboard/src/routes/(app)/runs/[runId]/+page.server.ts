@@ -18,6 +18,7 @@ export const load: PageServerLoad = async ({ cookies, url, params }) => {
     view,
     run: detail.run,
     parts: detail.parts,
+    deliveries: detail.deliveries,
     results,
     projectId: detail.run.projectId,
     now: new Date().toISOString(),
