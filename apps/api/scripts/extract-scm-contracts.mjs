@@ -310,7 +310,7 @@ function extract(doc, wanted) {
   const swagger2 = doc.swagger === '2.0';
   const resolver = new Resolver(doc);
   const index = new Map();
-  for (const [path, item] of Object.entries(doc.paths ?? {})) index.set(templateKey(path), path);
+  for (const path of Object.keys(doc.paths ?? {})) index.set(templateKey(path), path);
   const operations = [];
   const missing = [];
   for (const [method, wantedPath] of wanted) {
