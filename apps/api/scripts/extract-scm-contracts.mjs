@@ -38,7 +38,7 @@
  * cut below depth 6, and descriptions/examples inside schemas are dropped, to keep the files small.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -347,6 +347,7 @@ function write(outDir, name, source, result) {
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const outDir = resolve(args.out ?? 'test/scm-contracts');
+  mkdirSync(outDir, { recursive: true });
   if (args.github) {
     const doc = loadDocument(githubPath(args.github));
     write(
