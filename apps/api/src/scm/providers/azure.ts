@@ -132,9 +132,9 @@ export class AzureDevOpsProvider implements CiProvider {
       method: 'POST',
       path: `${this.repoPath}/pullRequests/${id}/threads`,
       body: {
-        comments: [{ parentCommentId: 0, content: body, commentType: 1 }],
+        comments: [{ parentCommentId: 0, content: body, commentType: 'text' }],
         // Closed, so the summary never blocks a "resolve all comments" branch policy.
-        status: 4,
+        status: 'closed',
         properties: { [azureMarkerProperty]: { $type: 'System.String', $value: markerOf(body) } },
       },
     });
