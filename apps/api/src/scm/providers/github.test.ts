@@ -177,6 +177,25 @@ describe('GithubProvider', () => {
     });
   });
 
+  it('the fake answers 400 and records a violation for a request off the contract or without required headers', async () => {
+    const bare = await fetch(`${fake.baseUrl}/repos/acme/shop/pulls/7`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(bare.status).toBe(400);
+    const offContract = await fetch(`${fake.baseUrl}/repos/acme/shop/pulls/7/nope`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/vnd.github+json',
+        'x-github-api-version': '2022-11-28',
+      },
+    });
+    expect(offContract.status).toBe(400);
+    expect(fake.violations).toHaveLength(2);
+    expect(fake.violations[0]).toContain('X-GitHub-Api-Version');
+    expect(fake.violations[1]).toContain('no operation');
+    fake.violations.length = 0;
+  });
+
   it('works under an Enterprise Server base path (/api/v3)', async () => {
     await fake.close();
     fake = await startFakeGithub({ token, prefix: '/api/v3' });
