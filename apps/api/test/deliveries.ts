@@ -1,0 +1,77 @@
+import { createLogger } from '../src/logger.ts';
+import type { DeliveryWorker } from '../src/scm/delivery-worker.ts';
+import { startConfiguredDeliveries } from '../src/scm/start-deliveries.ts';
+import { adminHeaders, uploadReport, type TestApp } from './harness.ts';
+import { loadReport, type ReportName } from './fixtures/reports.ts';
+
+/** A commit the fake platforms' pull requests have at their head, and the uploads name. */
+export const HEAD_SHA = '4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b';
+
+/** Connects a project to a (fake) platform through the admin API. */
+export async function connectIntegration(
+  t: TestApp,
+  project: string,
+  provider: 'github' | 'gitlab' | 'azure',
+  body: { token: string; baseUrl: string; repository: string; comments?: boolean; statuses?: boolean },
+): Promise<void> {
+  const response = await t.request(`/api/v1/admin/projects/${project}/integrations/${provider}`, {
+    method: 'PUT',
+    headers: adminHeaders(t, { 'content-type': 'application/json' }),
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201 && response.status !== 200) {
+    throw new Error(`integration: ${response.status} ${await response.text()}`);
+  }
+}
+
+/** The outbox worker of a test app, polled by hand (`runOnce`), on the app's clock. */
+export function startTestDeliveries(
+  t: TestApp,
+  now: () => Date,
+  options: { random?: () => number } = {},
+): DeliveryWorker {
+  return startConfiguredDeliveries(t.config, {
+    sql: t.database.sql,
+    keys: t.encryptionKeys,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    now,
+    pollMs: 0,
+    random: options.random ?? (() => 0.5),
+  });
+}
+
+/** Uploads a fixture report as a job of a pull request's pipeline. */
+export async function uploadForPr(
+  t: TestApp,
+  token: string,
+  name: ReportName,
+  meta: Record<string, string>,
+): Promise<{ run: { id: string } }> {
+  const response = await uploadReport(t, token, loadReport(name), {
+    query: { branch: 'feature/x', commit: HEAD_SHA, ciProvider: 'github', ...meta },
+  });
+  if (response.status !== 201 && response.status !== 200) {
+    throw new Error(`upload: ${response.status} ${await response.text()}`);
+  }
+  return response.json() as Promise<{ run: { id: string } }>;
+}
+
+export interface DeliveryDto {
+  id: string;
+  provider: string;
+  repository: string;
+  pr: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  reason: string | null;
+  httpStatus: number | null;
+  commentUrl: string | null;
+  statusState: string | null;
+}
+
+export async function runDeliveries(t: TestApp, runId: string): Promise<DeliveryDto[]> {
+  const response = await t.request(`/api/v1/runs/${runId}`, { headers: adminHeaders(t) });
+  const body = (await response.json()) as { deliveries: DeliveryDto[] };
+  return body.deliveries;
+}
