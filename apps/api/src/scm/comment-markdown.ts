@@ -116,11 +116,9 @@ export function inlineCode(text: string): string {
   const fence = '`'.repeat(longestBacktickRun(line) + 1);
   // CommonMark strips one space from each end only when both ends have one, so padding both ends
   // is safe whenever it is needed: the text starts or ends with a backtick, or with spaces at both.
+  if (line === '') return '` `';
   const pad =
-    line === '' ||
-    line.startsWith('`') ||
-    line.endsWith('`') ||
-    (line.startsWith(' ') && line.endsWith(' '))
+    line.startsWith('`') || line.endsWith('`') || (line.startsWith(' ') && line.endsWith(' '))
       ? ' '
       : '';
   return `${fence}${pad}${line}${pad}${fence}`;
