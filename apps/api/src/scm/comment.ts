@@ -107,6 +107,8 @@ function cutToFit(layout: CommentLayout, runUrl: string, limits: Limits): string
     fence = nextFence;
     openDetails = nextOpen;
   }
+  // A cut right after a heading or blank line would leave them dangling above the notice.
+  while (kept.length > 1 && (kept.at(-1) === '' || kept.at(-1)?.startsWith('#'))) kept.pop();
   if (fence !== null) kept.push(fence);
   for (let open = 0; open < openDetails; open += 1) kept.push('', '</details>');
   return `${kept.join('\n')}\n${tail}`;
