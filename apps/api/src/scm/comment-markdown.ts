@@ -15,7 +15,9 @@ const ZWJ = '\u200D';
  * Line breaks of every kind (a title or error line is shown as one line), other C0/C1 controls
  * (NUL included) and the bidi overrides that can make a title read differently from what it is.
  */
+// eslint-disable-next-line no-control-regex -- line breaks include the vertical tab and form feed
 const LINE_BREAKS = /\r\n|[\n\r\u000B\u000C\u0085\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
 /** Markdown's ASCII punctuation that can start or end syntax, plus the HTML-significant `<>&`. */
