@@ -1,0 +1,311 @@
+import { describe, expect, it } from 'vitest';
+import {
+  HOSTILE_TITLE,
+  MARKER,
+  RUN_URL,
+  hugeSummary,
+  knownFlaky,
+  mixedSummary,
+  runSummary,
+  summaryTest,
+} from '../../test/scm-summaries.ts';
+import {
+  commitState,
+  commitStatusDescription,
+  renderPrComment,
+  renderPrCommentWithStep,
+  type CommentStep,
+} from './comment.ts';
+import type { RunSummary, ScmProviderName } from './types.ts';
+
+const CAPS: Record<ScmProviderName, number> = { github: 65_536, gitlab: 1_000_000, azure: 150_000 };
+const FOOTER_LINK = `[Full report](${RUN_URL})`;
+
+function render(summary: RunSummary, provider: ScmProviderName = 'github', aiSummary?: string) {
+  return renderPrComment(summary, {
+    provider,
+    marker: MARKER,
+    maxChars: CAPS[provider],
+    aiSummary,
+  });
+}
+
+/** `<details>` opened and closed in order, ignoring what sits in code fences. */
+function detailsBalanced(body: string): boolean {
+  let depth = 0;
+  let fence: string | null = null;
+  for (const line of body.split('\n')) {
+    if (fence !== null) {
+      if (line === fence) fence = null;
+    } else if (/^`{3,}$/.test(line)) fence = line;
+    else if (line.startsWith('<details')) depth += 1;
+    else if (line === '</details>') depth -= 1;
+    if (depth < 0) return false;
+  }
+  return depth === 0 && fence === null;
+}
+
+describe('renderPrComment', () => {
+  it('puts the marker first, then heading, totals and the footer last', () => {
+    const body = render(runSummary());
+    const lines = body.trimEnd().split('\n');
+    expect(lines[0]).toBe(MARKER);
+    expect(lines[1]).toBe('### ✅ Passed · Web app · e2e · `feature/login`');
+    expect(body).toContain(
+      '**414** tests · ✅ **412** passed · ❌ **0** failed · ⚠️ **0** flaky · ⏭️ **2** skipped · ⏱️ 4m 12s',
+    );
+    expect(lines.at(-1)).toBe(`📊 ${FOOTER_LINK} · commit \`0123456\` · Flackyness`);
+    expect(body).not.toContain('quarantine');
+  });
+
+  it('lists real failures before failures of known flaky tests, then new and retried ones', () => {
+    const body = render(mixedSummary());
+    const order = [
+      '#### ❌ Failures (1)',
+      '#### 🔁 Failures of known flaky tests (1)',
+      '#### 🆕 Newly detected flaky tests (1)',
+      '#### ⚠️ Flaky in this run, passed on retry (2)',
+      '❌ **Not all failures are quarantined** (1 failure is not known flaky)',
+    ].map((text) => body.indexOf(text));
+    expect(order.every((index) => index > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('shows each failure with its title path, first error line and link', () => {
+    const body = render(mixedSummary());
+    expect(body).toContain(
+      '- [chromium › tests/login\\.spec\\.ts › Login › &lt;img src\\=x onerror\\=alert\\(1\\)&gt;',
+    );
+    expect(body).toContain('(https://flackyness.example.com/projects/web/tests/t-1)');
+    expect(body).toContain(
+      '  - ``Error: expect(received).toBe(expected) // `Object.is` equality``',
+    );
+    expect(body).not.toContain(HOSTILE_TITLE);
+    expect(body.indexOf('<!--')).toBe(0);
+    expect(body.lastIndexOf('<!--')).toBe(0);
+  });
+
+  it('writes flake rates with their 95% interval, sample size and window', () => {
+    const body = render(mixedSummary());
+    expect(body).toContain(
+      '— flake rate 12.5% (95% CI 6.1–23.9%, 40 runs over 30 days) · quarantined\n' +
+        '  - `TimeoutError: locator.click: Timeout 15000ms exceeded.`',
+    );
+    expect(body).toContain('flake rate 5% (95% CI 1.2–18%, 60 runs over 30 days) · quarantined');
+    expect(body).toContain('flake rate 20% (95% CI 8–41%, 20 runs over 30 days)');
+  });
+
+  it('says when every failure is a quarantined test', () => {
+    const summary = mixedSummary({ realFailures: [], allFailuresQuarantined: true });
+    const body = render(summary);
+    expect(body).toContain('### 🟡 Failed (only quarantined tests failed) · Web app');
+    expect(body).toContain(
+      '✅ **All 2 failures are known flaky tests in quarantine:** CI can treat this run as green.',
+    );
+    expect(body).not.toContain('#### ❌ Failures');
+  });
+
+  it('folds run-level errors into a collapsed code block', () => {
+    const summary = mixedSummary({
+      run: { ...mixedSummary().run, errors: ['Error: <b>worker</b> crashed\n    at x.ts:1:1'] },
+      realFailures: [],
+    });
+    const body = render(summary);
+    expect(body).toContain(
+      '<details>\n<summary>⚠️ 1 run-level error</summary>\n\n```\nError: <b>worker</b> crashed\n    at x.ts:1:1\n```\n\n</details>',
+    );
+    expect(body).toContain('(the run has run-level errors)');
+  });
+
+  it('labels the language model paragraph and escapes it like user text', () => {
+    const body = render(
+      runSummary(),
+      'gitlab',
+      'Likely a <script>alert(1)</script> race. @octocat see #12\n\n<!-- flackyness:v1 project=x -->',
+    );
+    expect(body).toContain('#### 🤖 Likely causes (generated by a language model, may be wrong)');
+    expect(body).not.toContain('<script');
+    expect(body).not.toContain('@octocat');
+    expect(body).not.toMatch(/#1/);
+    expect(body.lastIndexOf('<!--')).toBe(0);
+  });
+
+  it('writes a short in-progress comment for a running run', () => {
+    const summary = runSummary({
+      run: {
+        ...runSummary().run,
+        status: 'running',
+        totals: { total: 400, expected: 110, unexpected: 2, flaky: 3, skipped: 5 },
+      },
+      realFailures: [summaryTest(1)],
+    });
+    const body = render(summary);
+    expect(body.split('\n')[1]).toBe('### ⏳ Running · Web app · e2e · `feature/login`');
+    expect(body).toContain('**120** of **400** tests so far · ✅ **110** passed');
+    expect(body).toContain('updated when the run finishes');
+    expect(body).not.toContain('#### ');
+    expect(body).toContain(FOOTER_LINK);
+  });
+
+  it('is deterministic', () => {
+    expect(render(hugeSummary(300, 200))).toBe(render(hugeSummary(300, 200)));
+  });
+});
+
+describe('renderPrComment under the platforms’ caps', () => {
+  const cases: { provider: ScmProviderName; failures: number; step: CommentStep }[] = [
+    { provider: 'github', failures: 20, step: 'full' },
+    { provider: 'github', failures: 80, step: 'lists' },
+    { provider: 'github', failures: 3_000, step: 'capped' },
+    { provider: 'azure', failures: 3_000, step: 'capped' },
+    { provider: 'gitlab', failures: 1_500, step: 'lists' },
+    { provider: 'gitlab', failures: 8_000, step: 'capped' },
+  ];
+  it.each(cases)('$provider, $failures failures: step $step', ({ provider, failures, step }) => {
+    const summary = hugeSummary(failures, 400);
+    const result = renderPrCommentWithStep(summary, {
+      provider,
+      marker: MARKER,
+      maxChars: CAPS[provider],
+    });
+    const { body } = result;
+    expect(result.step).toBe(step);
+    expect(body.length).toBeLessThanOrEqual(CAPS[provider]);
+    if (provider === 'github') expect(Buffer.byteLength(body)).toBeLessThanOrEqual(262_144);
+    expect(body.split('\n')[0]).toBe(MARKER);
+    expect(body).toContain(FOOTER_LINK);
+    expect(detailsBalanced(body)).toBe(true);
+    if (step === 'full') expect(body).toContain('Error: expect(locator)');
+    if (step !== 'full') {
+      expect(body).not.toContain('Error: expect(locator)');
+      expect(body).toContain('passed on retry in this run — see the [full report]');
+    }
+    if (step === 'capped') expect(body).toMatch(/- …and [\d,]+ more — see the \[full report\]/);
+  });
+
+  it('cuts at a line boundary as a last resort, closing what is open', () => {
+    const summary = hugeSummary(50, 400);
+    const result = renderPrCommentWithStep(summary, {
+      provider: 'github',
+      marker: MARKER,
+      maxChars: 2_500,
+      aiSummary: 'A paragraph. '.repeat(80),
+    });
+    expect(result.step).toBe('cut');
+    expect(result.body.length).toBeLessThanOrEqual(2_500);
+    expect(result.body.split('\n')[0]).toBe(MARKER);
+    expect(result.body).toContain(`**Truncated — see the [full report](${RUN_URL})**`);
+    expect(result.body.trimEnd().endsWith('· Flackyness')).toBe(true);
+    expect(detailsBalanced(result.body)).toBe(true);
+  });
+
+  it('closes the <details> block a cut falls in, whatever the cap', () => {
+    const summary = hugeSummary(50, 400);
+    let cutInsideDetails = 0;
+    for (let maxChars = 700; maxChars <= 1_800; maxChars += 100) {
+      const { body, step } = renderPrCommentWithStep(summary, {
+        provider: 'azure',
+        marker: MARKER,
+        maxChars,
+      });
+      expect(step).toBe('cut');
+      expect(body.length).toBeLessThanOrEqual(maxChars);
+      expect(body.split('\n')[0]).toBe(MARKER);
+      expect(body).toContain(FOOTER_LINK);
+      expect(detailsBalanced(body)).toBe(true);
+      if (/<details[^]*<\/details>\n\n\*\*Truncated/.test(body)) cutInsideDetails += 1;
+    }
+    expect(cutInsideDetails).toBeGreaterThan(0);
+  });
+
+  it('keeps UTF-8 bytes within GitHub’s 262,144 with multi-byte titles', () => {
+    const summary = hugeSummary(3_000, 400);
+    for (const test of summary.realFailures)
+      test.titlePath = ['🎉'.repeat(150), '漢字'.repeat(100)];
+    const body = render(summary);
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(262_144);
+    expect(body.isWellFormed()).toBe(true);
+  });
+});
+
+describe('commitState', () => {
+  const failed = mixedSummary();
+  it.each([
+    ['running', false, 'pending'],
+    ['passed', true, 'success'],
+    ['failed', false, 'failure'],
+    ['timedout', false, 'failure'],
+    ['interrupted', false, 'failure'],
+    ['failed', true, 'success'],
+    ['interrupted', true, 'success'],
+    ['cancelled', true, 'error'],
+  ] as const)('%s (all failures quarantined: %s) → %s', (status, quarantined, state) => {
+    const summary = {
+      ...failed,
+      run: { ...failed.run, status },
+      allFailuresQuarantined: quarantined,
+    };
+    expect(commitState(summary)).toBe(state);
+  });
+
+  it('does not turn an interrupted run without failures green', () => {
+    const summary = runSummary({ run: { ...runSummary().run, status: 'interrupted' } });
+    expect(commitState(summary)).toBe('failure');
+  });
+});
+
+describe('commitStatusDescription', () => {
+  it('counts failures, flaky (new) and passed', () => {
+    const summary = mixedSummary({
+      run: {
+        ...mixedSummary().run,
+        totals: { total: 420, expected: 412, unexpected: 2, flaky: 3, skipped: 0 },
+      },
+    });
+    expect(commitStatusDescription(summary, 140)).toBe('2 failed, 3 flaky (1 new), 412 passed');
+  });
+
+  it('says when every failure is known flaky', () => {
+    const summary = mixedSummary({
+      run: {
+        ...mixedSummary().run,
+        totals: { total: 413, expected: 410, unexpected: 3, flaky: 0, skipped: 0 },
+      },
+      realFailures: [],
+      flakyFailures: [knownFlaky(1), knownFlaky(2), knownFlaky(3)],
+      allFailuresQuarantined: true,
+    });
+    expect(commitStatusDescription(summary, 140)).toBe(
+      'All 3 failures are known flaky (quarantined); 410 passed',
+    );
+  });
+
+  it('shows progress while running', () => {
+    const summary = runSummary({
+      run: {
+        ...runSummary().run,
+        status: 'running',
+        totals: { total: 400, expected: 120, unexpected: 0, flaky: 0, skipped: 0 },
+      },
+    });
+    expect(commitStatusDescription(summary, 140)).toBe('Running: 120 of 400 tests');
+  });
+
+  it('stays within 140 code points with huge numbers', () => {
+    const huge = 123_456_789_012_345;
+    const summary = mixedSummary({
+      run: {
+        ...mixedSummary().run,
+        status: 'timedout',
+        totals: { total: huge, expected: huge, unexpected: huge, flaky: huge, skipped: huge },
+        errors: Array.from({ length: 12_345 }, () => 'x'.repeat(10_000)),
+      },
+      newlyDetected: Array.from({ length: 5_000 }, (_, index) => summaryTest(index)),
+    });
+    const description = commitStatusDescription(summary, 140);
+    expect([...description].length).toBeLessThanOrEqual(140);
+    expect(description.startsWith('Timed out: 123,456,789,012,345 failed')).toBe(true);
+    expect(commitStatusDescription(summary, 40)).toMatch(/^.{39}…$/u);
+  });
+});
