@@ -13,6 +13,8 @@ import { startLiveOrphanJob } from './jobs/live-orphans.ts';
 import { startWindowMaintenance } from './jobs/window-maintenance.ts';
 import { createLiveServices } from './live-services.ts';
 import { createLogger } from './logger.ts';
+import { assertEncryptionReady, EncryptionNotReadyError } from './scm/encryption-ready.ts';
+import { reencryptIntegrationTokens } from './scm/rotate-token-keys.ts';
 
 /** Starts things: config, database, HTTP listener, jobs, graceful shutdown. */
 async function main(): Promise<void> {
@@ -26,6 +28,18 @@ async function main(): Promise<void> {
   });
   await runMigrations(database);
   await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
+  // Stored provider tokens must open with ENCRYPTION_KEY; a new key put first seals them again.
+  const encryptionKeys = config.ENCRYPTION_KEY ?? null;
+  await assertEncryptionReady(database.sql, encryptionKeys);
+  if (encryptionKeys) {
+    const { reencrypted } = await reencryptIntegrationTokens(database.sql, encryptionKeys);
+    if (reencrypted > 0) {
+      logger.info(
+        { reencrypted, keyId: encryptionKeys.currentKeyId },
+        'integration tokens sealed again with the current key',
+      );
+    }
+  }
   const now = () => new Date();
   // `pnpm demo`: a project full of history before the first request (see apps/api/demo).
   let demo: SeededDemo | undefined;
@@ -63,6 +77,7 @@ async function main(): Promise<void> {
     startedAt: new Date(),
     now,
     live,
+    encryptionKeys,
   });
   const dashboard = await loadDashboard(config);
   const server = createServer(createListener(app.fetch, dashboard));
@@ -133,7 +148,7 @@ function startBanner(
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EncryptionNotReadyError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(

@@ -40,8 +40,9 @@ const allowed: Record<string, readonly string[]> = {
   upload: ['domain', 'report', 'db', 'flakiness'],
   live: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
   jobs: ['domain', 'db', 'flakiness', 'live', '.'],
-  http: ['domain', 'db', 'flakiness', 'live', '.'],
-  routes: ['domain', 'report', 'db', 'flakiness', 'upload', 'live', 'http', '.'],
+  scm: ['domain', 'db', '.'],
+  http: ['domain', 'db', 'flakiness', 'live', 'scm', '.'],
+  routes: ['domain', 'report', 'db', 'flakiness', 'upload', 'live', 'scm', 'http', '.'],
   demo: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
 };
 
