@@ -126,6 +126,7 @@ export async function startBenchServer(
     startedAt: new Date(),
     now: () => new Date(),
     live,
+    encryptionKeys: config.ENCRYPTION_KEY ?? null,
   });
   const server = createServer(createListener(app.fetch, dashboard));
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));

@@ -41,3 +41,24 @@ describe('SESSION_TTL_HOURS', () => {
     expect(() => loadConfig({ SESSION_TTL_HOURS: value })).toThrow(/SESSION_TTL_HOURS/);
   });
 });
+
+describe('ENCRYPTION_KEY', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+
+  it('is optional, and parsed into a keyring', () => {
+    expect(loadConfig({}).ENCRYPTION_KEY).toBeUndefined();
+    expect(loadConfig({ ENCRYPTION_KEY: ' ' }).ENCRYPTION_KEY).toBeUndefined();
+    expect(loadConfig({ ENCRYPTION_KEY: `new:${key}` }).ENCRYPTION_KEY?.currentKeyId).toBe('new');
+  });
+
+  it('refuses a bad value naming the variable, never echoing it', () => {
+    const value = 'tooshort';
+    expect(() => loadConfig({ ENCRYPTION_KEY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ENCRYPTION_KEY: value })).toThrow(/ENCRYPTION_KEY: the key: .*44/);
+    try {
+      loadConfig({ ENCRYPTION_KEY: value });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(value);
+    }
+  });
+});

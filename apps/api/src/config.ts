@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { parseEncryptionKeys, type EncryptionKeys } from './scm/token-keys.ts';
 
 /**
  * The only reader of process.env. Every variable is parsed once, at start; a bad value stops the
@@ -81,6 +82,19 @@ const configSchema = z.object({
   LLM_MODEL: z.string().min(1).default('llama3.1'),
   LLM_API_KEY: optionalString,
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(20_000),
+  /**
+   * The keys provider tokens are sealed with (AES-256-GCM): comma-separated, each `keyId:key` or a
+   * bare key; the first seals, all open. Unset: no integration can be created.
+   */
+  ENCRYPTION_KEY: optionalString.transform((value, ctx): EncryptionKeys | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      return parseEncryptionKeys(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
 });
 
 export type Config = z.infer<typeof configSchema> & {

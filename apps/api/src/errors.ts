@@ -17,6 +17,8 @@ const statusByCode = {
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
+  /** ENCRYPTION_KEY is unset: provider tokens cannot be stored until the operator sets it. */
+  encryption_not_configured: 503,
   timeout: 504,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

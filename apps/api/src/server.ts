@@ -13,6 +13,9 @@ import { startLiveOrphanJob } from './jobs/live-orphans.ts';
 import { startWindowMaintenance } from './jobs/window-maintenance.ts';
 import { createLiveServices } from './live-services.ts';
 import { createLogger } from './logger.ts';
+import { startConfiguredDeliveries } from './scm/start-deliveries.ts';
+import { assertEncryptionReady, EncryptionNotReadyError } from './scm/encryption-ready.ts';
+import { reencryptIntegrationTokens } from './scm/rotate-token-keys.ts';
 
 /** Starts things: config, database, HTTP listener, jobs, graceful shutdown. */
 async function main(): Promise<void> {
@@ -26,6 +29,18 @@ async function main(): Promise<void> {
   });
   await runMigrations(database);
   await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
+  // Stored provider tokens must open with ENCRYPTION_KEY; a new key put first seals them again.
+  const encryptionKeys = config.ENCRYPTION_KEY ?? null;
+  await assertEncryptionReady(database.sql, encryptionKeys);
+  if (encryptionKeys) {
+    const { reencrypted } = await reencryptIntegrationTokens(database.sql, encryptionKeys);
+    if (reencrypted > 0) {
+      logger.info(
+        { reencrypted, keyId: encryptionKeys.currentKeyId },
+        'integration tokens sealed again with the current key',
+      );
+    }
+  }
   const now = () => new Date();
   // `pnpm demo`: a project full of history before the first request (see apps/api/demo).
   let demo: SeededDemo | undefined;
@@ -55,6 +70,16 @@ async function main(): Promise<void> {
     now,
   });
 
+  // Pull/merge request summaries: sent in the background, never on an upload's path.
+  const deliveries = config.SCM_DELIVERIES
+    ? startConfiguredDeliveries(config, {
+        sql: database.sql,
+        keys: encryptionKeys,
+        logger,
+        now,
+      })
+    : null;
+
   const app = createApp({
     config,
     database,
@@ -63,6 +88,7 @@ async function main(): Promise<void> {
     startedAt: new Date(),
     now,
     live,
+    encryptionKeys,
   });
   const dashboard = await loadDashboard(config);
   const server = createServer(createListener(app.fetch, dashboard));
@@ -88,6 +114,8 @@ async function main(): Promise<void> {
     await live.close();
     server.closeIdleConnections();
     await new Promise<void>((done) => server.close(() => done()));
+    // The send in progress ends; what is still queued waits in the outbox for the next start.
+    await deliveries?.stop();
     await database.close();
     process.exit(0);
   };
@@ -133,7 +161,7 @@ function startBanner(
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EncryptionNotReadyError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(

@@ -41,7 +41,7 @@ const allowed: Record<string, readonly string[]> = {
   live: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
   scm: ['domain', 'db', 'flakiness', '.'],
   jobs: ['domain', 'db', 'flakiness', 'live', '.'],
-  http: ['domain', 'db', 'flakiness', 'live', '.'],
+  http: ['domain', 'db', 'flakiness', 'live', 'scm', '.'],
   routes: ['domain', 'report', 'db', 'flakiness', 'upload', 'live', 'scm', 'http', '.'],
   demo: ['domain', 'report', 'db', 'flakiness', 'upload', '.'],
 };

@@ -7,7 +7,12 @@ import { openDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createPartitionsAhead } from '../src/db/partitions.ts';
 import { createLiveServices } from '../src/live-services.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger, type Logger } from '../src/logger.ts';
+import {
+  generateEncryptionKey,
+  parseEncryptionKeys,
+  type EncryptionKeys,
+} from '../src/scm/token-keys.ts';
 import { adminDatabaseUrl, databaseUrlFor } from './postgres-url.ts';
 
 export type DbMode = 'embedded' | 'postgres';
@@ -19,6 +24,7 @@ export interface TestApp {
   database: Database;
   config: Config;
   adminToken: string;
+  encryptionKeys: EncryptionKeys | null;
   live: ReturnType<typeof createLiveServices>;
   /** Sends a request through the real app (no network). */
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -35,6 +41,10 @@ export interface TestAppOptions {
   now?: () => Date;
   /** SSE heartbeat period (15 s by default). */
   heartbeatMs?: number;
+  /** The app's logger; default silent (or TEST_LOG_LEVEL). */
+  logger?: Logger;
+  /** null: no ENCRYPTION_KEY. Default: env.ENCRYPTION_KEY if given, else a random key. */
+  encryptionKey?: null;
 }
 
 /** Builds the real app on a real database of the mode this test project runs in. */
@@ -53,7 +63,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const database = await openDatabase({ url, dataDir: options.dataDir ?? null, poolSize: 4 });
   await runMigrations(database);
   await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const encryptionKeys =
+    options.encryptionKey === null
+      ? null
+      : (config.ENCRYPTION_KEY ?? parseEncryptionKeys(`test:${generateEncryptionKey()}`));
   const live = createLiveServices({ database, config, logger, heartbeatMs: options.heartbeatMs });
   const app = createApp({
     config,
@@ -63,12 +77,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     startedAt: new Date(),
     now: options.now ?? (() => new Date()),
     live,
+    encryptionKeys,
   });
   return {
     app,
     database,
     config,
     adminToken,
+    encryptionKeys,
     live,
     request: async (path, init) => app.request(path, init),
     close: async () => {

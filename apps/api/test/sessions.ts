@@ -57,6 +57,7 @@ export function appOnSameDatabase(
     startedAt: new Date(),
     now: options.now ?? (() => new Date()),
     live: t.live,
+    encryptionKeys: t.encryptionKeys,
   });
   return { request: async (path, init) => app.request(path, init) };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { LiveBus } from '../live/bus.ts';
 import type { StreamHub } from '../live/stream-hub.ts';
 import type { KeyedThrottle } from '../live/throttle.ts';
+import type { EncryptionKeys } from '../scm/token-keys.ts';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
 export interface LiveServices {
@@ -25,6 +26,9 @@ export interface AppDeps {
   /** The current time: windows, ageing and start-time checks read it, so tests can move it. */
   now: () => Date;
   live: LiveServices;
+  /** ENCRYPTION_KEY's keyring, which seals and opens provider tokens; null when unset (no
+   *  integration can then be created). */
+  encryptionKeys: EncryptionKeys | null;
 }
 
 /** A dashboard login the caller presented instead of a token: it may read, never write. */

@@ -19,6 +19,7 @@ import {
 } from '../db/queries/tokens.ts';
 import { readHealth } from '../db/queries/health.ts';
 import { toProjectDto } from './project-dto.ts';
+import { integrationRoutes } from './integrations.ts';
 
 export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use('*', requireAdmin());
@@ -109,6 +110,9 @@ adminRoutes.post('/projects/:project/rotate-token', async (c) => {
   });
   return c.json({ token, graceSeconds: body.graceSeconds ?? 0 });
 });
+
+// After the use('*') above: requireAdmin guards these too.
+adminRoutes.route('/', integrationRoutes);
 
 adminRoutes.get('/health', async (c) => {
   const deps = c.get('deps');

@@ -1,14 +1,14 @@
 import type { Sql } from '../db/client.ts';
 import type { ClaimedDelivery, DeliveryResult } from '../db/queries/deliveries.ts';
 import { forgetComment } from '../db/queries/deliveries.ts';
-import { getIntegration } from '../db/queries/integrations.ts';
+import { findIntegration } from '../db/queries/integrations.ts';
 import type { Logger } from '../logger.ts';
 import { commitState, commitStatusDescription, renderPrComment } from './comment.ts';
 import { retryDelayMs, ScmHttpError } from './http.ts';
 import { summarizeFailures } from './llm-summary.ts';
 import { createProvider } from './providers/index.ts';
 import { readRunSummary } from './run-summary.ts';
-import { openToken, type EncryptionKeys } from './token-keys.ts';
+import { integrationTokenContext, openToken, type EncryptionKeys } from './token-keys.ts';
 import type { CommentRef, PullRequestInfo, ScmProviderName } from './types.ts';
 
 /** The commit status's name on every platform: a stable one, so a new run replaces the last. */
@@ -81,7 +81,7 @@ async function sendChecked(
   const { sql } = settings;
   const platform = providerNames[delivery.provider];
   const skip = (reason: string): SentDelivery => ({ result: { kind: 'skipped', reason } });
-  const integration = await getIntegration(sql, delivery.projectId, delivery.provider);
+  const integration = await findIntegration(sql, delivery.projectId, delivery.provider);
   if (!integration) return skip(`The project has no ${platform} integration any more.`);
   if (!integration.comments && !integration.statuses) {
     return skip(`Comments and commit statuses are both off in the ${platform} integration.`);
@@ -97,7 +97,7 @@ async function sendChecked(
   const token = openToken(
     settings.keys,
     { ciphertext: integration.tokenCiphertext, keyId: integration.tokenKeyId },
-    `${delivery.projectId}:${delivery.provider}`,
+    integrationTokenContext(delivery.projectId, delivery.provider),
   );
   const provider = createProvider(delivery.provider, {
     baseUrl: integration.baseUrl,
