@@ -58,11 +58,14 @@ describe.skipIf(dbMode !== 'postgres')('the server killed in the middle of a ret
     };
     server = await startServer({ env });
     const { project, token } = await createProjectOn(server.url, ADMIN, 'Outbox restart');
-    const connected = await fetch(`${server.url}/api/v1/admin/projects/${project.slug}/integrations/github`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ token: TOKEN, baseUrl: github.baseUrl, repository: REPO }),
-    });
+    const connected = await fetch(
+      `${server.url}/api/v1/admin/projects/${project.slug}/integrations/github`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ token: TOKEN, baseUrl: github.baseUrl, repository: REPO }),
+      },
+    );
     expect(connected.status).toBe(201);
     seedPull(github.state, REPO, { number: 5, headSha: HEAD_SHA });
     github.failNext('issues/create-comment', { status: 503, body: { message: 'Unavailable' } });

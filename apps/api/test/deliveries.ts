@@ -12,7 +12,13 @@ export async function connectIntegration(
   t: TestApp,
   project: string,
   provider: 'github' | 'gitlab' | 'azure',
-  body: { token: string; baseUrl: string; repository: string; comments?: boolean; statuses?: boolean },
+  body: {
+    token: string;
+    baseUrl: string;
+    repository: string;
+    comments?: boolean;
+    statuses?: boolean;
+  },
 ): Promise<void> {
   const response = await t.request(`/api/v1/admin/projects/${project}/integrations/${provider}`, {
     method: 'PUT',
@@ -40,14 +46,21 @@ export function startTestDeliveries(
   });
 }
 
-/** Uploads a fixture report as a job of a pull request's pipeline. */
+let variants = 0;
+
+/**
+ * Uploads a fixture report as a job of a pull request's pipeline. Each upload is made different
+ * by a millisecond of duration: the same bytes again would be the same upload (idempotent).
+ */
 export async function uploadForPr(
   t: TestApp,
   token: string,
   name: ReportName,
   meta: Record<string, string>,
 ): Promise<{ run: { id: string } }> {
-  const response = await uploadReport(t, token, loadReport(name), {
+  const report = loadReport(name) as { stats?: { duration: number } };
+  if (report.stats) report.stats.duration += variants += 1;
+  const response = await uploadReport(t, token, report, {
     query: { branch: 'feature/x', commit: HEAD_SHA, ciProvider: 'github', ...meta },
   });
   if (response.status !== 201 && response.status !== 200) {

@@ -12,6 +12,7 @@ import {
   upsertIntegration,
   type IntegrationRow,
 } from '../db/queries/integrations.ts';
+import { defaultBaseUrl, normalizeRepository } from '../scm/providers/index.ts';
 import { scmProviders, type ScmProviderName } from '../scm/types.ts';
 import { integrationTokenContext, sealToken, tokenFingerprint } from '../scm/token-keys.ts';
 import { readableProject } from './project-param.ts';
@@ -23,24 +24,10 @@ import { readableProject } from './project-param.ts';
  */
 export const integrationRoutes = new Hono<AppEnv>();
 
-const defaultBaseUrls: Record<ScmProviderName, string> = {
-  github: 'https://api.github.com',
-  gitlab: 'https://gitlab.com/api/v4',
-  azure: 'https://dev.azure.com',
-};
-
-/** Segments per repository: GitHub `owner/repo`, GitLab `group[/subgroup…]/project`, Azure
- *  `organization/project/repository`. */
-const repositoryShapes: Record<ScmProviderName, { min: number; max: number; shape: string }> = {
-  github: { min: 2, max: 2, shape: 'owner/repo' },
-  gitlab: { min: 2, max: 20, shape: 'group/project or group/subgroup/…/project' },
-  azure: { min: 3, max: 3, shape: 'organization/project/repository' },
-};
-
 // Whitespace, control and format characters (zero-width, bidi marks) never belong in a path or a
 // token; a lone surrogate cannot be stored.
 const INVISIBLE = /[\s\p{Cc}\p{Cf}\p{Z}]/u;
-const SEGMENT = /^[^\s\p{Cc}\p{Cf}\p{Z}/\\?#%]{1,100}$/u;
+const FORMAT_CHARACTER = /\p{Cf}/u;
 
 const providerParam = z.object({
   provider: z.enum(scmProviders, { error: `must be one of ${scmProviders.join(', ')}` }),
@@ -80,25 +67,18 @@ const baseUrlSchema = z
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
   });
 
+/** The platform's repository shape (providers/index.ts says which), in well-formed text. */
 function repositorySchema(provider: ScmProviderName) {
-  const { min, max, shape } = repositoryShapes[provider];
   return z
     .string()
     .max(300, 'must be at most 300 characters')
-    .refine(
-      (value) => {
-        const segments = value.split('/');
-        return (
-          value.isWellFormed() &&
-          segments.length >= min &&
-          segments.length <= max &&
-          segments.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')
-        );
-      },
-      {
-        message: `must be ${shape} (segments of 1 to 100 characters, no spaces, control characters, "\\", "?", "#" or "%")`,
-      },
-    );
+    .superRefine((value, ctx) => {
+      const problem =
+        !value.isWellFormed() || FORMAT_CHARACTER.test(value)
+          ? 'Repository has an invisible or malformed character'
+          : normalizeRepository(provider, value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 }
 
 function integrationSchema(provider: ScmProviderName) {
@@ -159,7 +139,7 @@ integrationRoutes.put('/projects/:project/integrations/:provider', async (c) => 
   }
   const body = validate(integrationSchema(provider), await readJson(c), 'integration');
   const settings = {
-    baseUrl: body.baseUrl ?? defaultBaseUrls[provider],
+    baseUrl: body.baseUrl ?? defaultBaseUrl(provider),
     repository: body.repository,
     comments: body.comments,
     statuses: body.statuses,

@@ -68,26 +68,42 @@ const requestsTo = (operationId: string) =>
 describe('pull request deliveries', () => {
   it('writes one sticky comment and a commit status, then updates them in place', async () => {
     const { token } = await githubProject();
-    const first = await uploadForPr(t, token, 'shard-1-of-2', { pr: '7', pipeline: 'p1', job: 'e2e' });
+    const first = await uploadForPr(t, token, 'shard-1-of-2', {
+      pr: '7',
+      pipeline: 'p1',
+      job: 'e2e',
+    });
     expect(await worker.runOnce()).toBe(1);
 
     const [comment] = ourComments();
+    const firstBody = comment?.body;
+    expect(firstBody).toContain('**14** tests');
     expect(ourComments()).toHaveLength(1);
     expect(comment?.body.startsWith('<!-- flackyness:v1 project=')).toBe(true);
     expect(comment?.body).toContain(`/runs/${first.run.id}`);
     expect(statuses()).toHaveLength(1);
     expect(statuses()[0]).toMatchObject({ sha: HEAD_SHA, context: 'flackyness/playwright' });
     const [delivered] = await runDeliveries(t, first.run.id);
-    expect(delivered).toMatchObject({ provider: 'github', pr: '7', state: 'delivered', attempts: 1 });
+    expect(delivered).toMatchObject({
+      provider: 'github',
+      pr: '7',
+      state: 'delivered',
+      attempts: 1,
+    });
     expect(delivered?.commentUrl).toContain('#issuecomment-');
 
     // The run's other shard: the same comment, updated (found by its remembered id, no search).
-    const second = await uploadForPr(t, token, 'shard-2-of-2', { pr: '7', pipeline: 'p1', job: 'e2e' });
+    const second = await uploadForPr(t, token, 'shard-2-of-2', {
+      pr: '7',
+      pipeline: 'p1',
+      job: 'e2e',
+    });
     expect(second.run.id).toBe(first.run.id);
     const listsBefore = requestsTo('issues/list-comments').length;
     expect(await worker.runOnce()).toBe(1);
     expect(ourComments()).toHaveLength(1);
-    expect(ourComments()[0]?.body).not.toBe(comment?.body);
+    expect(ourComments()[0]?.body).not.toBe(firstBody);
+    expect(ourComments()[0]?.body).toContain('**28** tests');
     expect(requestsTo('issues/update-comment')).toHaveLength(1);
     expect(requestsTo('issues/list-comments').length).toBe(listsBefore);
 
@@ -99,13 +115,20 @@ describe('pull request deliveries', () => {
     const { project, token } = await githubProject(8);
     const someone = makeUser('someone', 9);
     for (let i = 0; i < 150; i += 1) {
-      seedComment(fake.state, REPO, 8, someone, `comment ${i} <!-- flackyness:v1 project=${project.id} -->`);
+      seedComment(
+        fake.state,
+        REPO,
+        8,
+        someone,
+        `comment ${i} <!-- flackyness:v1 project=${project.id} -->`,
+      );
     }
     const first = await uploadForPr(t, token, 'basic', { pr: '8', pipeline: 'p8' });
     await worker.runOnce();
     expect(ourComments(8)).toHaveLength(1);
     // Forget the remembered id, as after a database restore: the search must find it on page 2.
-    await t.database.sql`update scm_pull_requests set comment_id = null where project_id = ${project.id}`;
+    await t.database
+      .sql`update scm_pull_requests set comment_id = null where project_id = ${project.id}`;
     await uploadForPr(t, token, 'basic', { pr: '8', pipeline: 'p8-rerun' });
     await worker.runOnce();
     expect(ourComments(8)).toHaveLength(1);
@@ -125,7 +148,9 @@ describe('pull request deliveries', () => {
     await worker.runOnce();
     const [waiting] = await runDeliveries(t, run.id);
     expect(waiting).toMatchObject({ state: 'pending', attempts: 1, httpStatus: 429 });
-    expect(new Date(waiting?.nextAttemptAt ?? 0).getTime()).toBeGreaterThanOrEqual(clock.getTime() + 30_000);
+    expect(new Date(waiting?.nextAttemptAt ?? 0).getTime()).toBeGreaterThanOrEqual(
+      clock.getTime() + 30_000,
+    );
     later(10_000);
     expect(await worker.runOnce()).toBe(0);
     later(25_000);
@@ -139,7 +164,10 @@ describe('pull request deliveries', () => {
     fake.failNext('pulls/get', { status: 502, body: { message: 'Bad gateway' } }, 2);
     const { run } = await uploadForPr(t, token, 'basic', { pr: '10', pipeline: 'p10' });
     await worker.runOnce();
-    expect((await runDeliveries(t, run.id))[0]).toMatchObject({ state: 'pending', httpStatus: 502 });
+    expect((await runDeliveries(t, run.id))[0]).toMatchObject({
+      state: 'pending',
+      httpStatus: 502,
+    });
     later(60_000);
     await worker.runOnce();
     expect((await runDeliveries(t, run.id))[0]).toMatchObject({ state: 'pending', attempts: 2 });
@@ -213,7 +241,9 @@ describe('pull request deliveries', () => {
     for (const pr of [17, 18, 19]) seedPull(fake.state, REPO, { number: pr, headSha: HEAD_SHA });
     const runs = [];
     for (const pr of [16, 17, 18, 19]) {
-      runs.push((await uploadForPr(t, token, 'basic', { pr: String(pr), pipeline: `two-${pr}` })).run.id);
+      runs.push(
+        (await uploadForPr(t, token, 'basic', { pr: String(pr), pipeline: `two-${pr}` })).run.id,
+      );
     }
     // Two runs on one PR too: one comment, written one at a time.
     runs.push((await uploadForPr(t, token, 'basic', { pr: '16', pipeline: 'two-16-b' })).run.id);
@@ -240,11 +270,23 @@ describe('GitLab and Azure DevOps deliveries', () => {
         repository: 'group/sub/shop',
       });
       seedPull(gitlab.state, 'group/sub/shop', { number: 21, headSha: HEAD_SHA });
-      await uploadForPr(t, token, 'shard-1-of-2', { ciProvider: 'gitlab', pr: '21', pipeline: 'g1', job: 'e2e 1/2' });
+      await uploadForPr(t, token, 'shard-1-of-2', {
+        ciProvider: 'gitlab',
+        pr: '21',
+        pipeline: 'g1',
+        job: 'e2e 1/2',
+      });
       await worker.runOnce();
-      await uploadForPr(t, token, 'shard-2-of-2', { ciProvider: 'gitlab', pr: '21', pipeline: 'g1', job: 'e2e 2/2' });
+      await uploadForPr(t, token, 'shard-2-of-2', {
+        ciProvider: 'gitlab',
+        pr: '21',
+        pipeline: 'g1',
+        job: 'e2e 2/2',
+      });
       await worker.runOnce();
-      const notes = gitlab.notesOf('group/sub/shop', 21).filter((n) => n.author.login === gitlab.user.login);
+      const notes = gitlab
+        .notesOf('group/sub/shop', 21)
+        .filter((n) => n.author.login === gitlab.user.login);
       expect(notes).toHaveLength(1);
       expect(gitlab.state.repos.get('group/sub/shop')?.statuses.length).toBeGreaterThanOrEqual(1);
       expect(gitlab.violations).toEqual([]);

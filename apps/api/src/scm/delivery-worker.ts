@@ -48,7 +48,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
           pr: delivery.pr,
           attempt: delivery.attempts,
           result: result.kind,
-          ...(result.kind === 'delivered' ? {} : { reason: 'reason' in result ? result.reason : result.error }),
+          ...(result.kind === 'delivered'
+            ? {}
+            : { reason: 'reason' in result ? result.reason : result.error }),
           ...(recorded ? {} : { lostLease: true }),
         },
         'pull request delivery',

@@ -111,7 +111,8 @@ async function sendChecked(
   // The upload names the PR; the platform says whether it is this repository's and this commit's.
   const pr = await provider.getPullRequest(delivery.pr);
   if (!pr) return skip(`Pull request #${delivery.pr} was not found in ${repo}: nothing written.`);
-  if (pr.state !== 'open') return skip(`Pull request #${pr.number} is ${pr.state}: nothing written.`);
+  if (pr.state !== 'open')
+    return skip(`Pull request #${pr.number} is ${pr.state}: nothing written.`);
   if (!isHeadCommit(pr, delivery.commit)) {
     return skip(
       `The head of pull request #${pr.number} is ${short(pr.headSha)}, but the run tested ${short(delivery.commit)}: nothing written.`,

@@ -109,7 +109,11 @@ export async function claimDelivery(
       for update skip locked`;
     for (const candidate of candidates) {
       const [lease] = await tx<
-        { commentId: string | null; commentRunId: string | null; commentRunStartedAt: Date | null }[]
+        {
+          commentId: string | null;
+          commentRunId: string | null;
+          commentRunStartedAt: Date | null;
+        }[]
       >`
         insert into scm_pull_requests as p
           (project_id, provider, repository, pr, lease_owner, lease_until, updated_at)
@@ -160,11 +164,7 @@ export async function finishDelivery(
   comment?: { id: string; url: string | null; runId: string; runStartedAt: Date },
 ): Promise<boolean> {
   const state: DeliveryState =
-    result.kind === 'delivered'
-      ? 'delivered'
-      : result.kind === 'retry'
-        ? 'pending'
-        : result.kind;
+    result.kind === 'delivered' ? 'delivered' : result.kind === 'retry' ? 'pending' : result.kind;
   const error =
     result.kind === 'skipped'
       ? result.reason
