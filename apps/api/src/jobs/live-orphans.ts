@@ -25,7 +25,7 @@ export interface LiveOrphanOptions {
 export async function cancelOrphanedRuns(options: LiveOrphanOptions): Promise<number> {
   const now = (options.now ?? (() => new Date()))();
   const cutoff = new Date(now.getTime() - options.orphanHours * HOUR_MS);
-  const sessions = await cancelOrphanedSessions(options.database.sql, cutoff);
+  const sessions = await cancelOrphanedSessions(options.database.sql, cutoff, now);
   for (const session of sessions) {
     await announceRunChange({ database: options.database, bus: options.bus }, session);
   }

@@ -1,3 +1,4 @@
+import { enqueueDelivery } from './deliveries.ts';
 import type { Sql, TxSql } from '../client.ts';
 import type { RunMetadata } from '../../domain/run-metadata.ts';
 
@@ -294,6 +295,7 @@ export interface OrphanedSession {
 export async function cancelOrphanedSessions(
   sql: Sql,
   cutoff: Date,
+  now: Date,
   limit = 500,
 ): Promise<OrphanedSession[]> {
   return sql.begin(async (tx) => {
@@ -306,13 +308,16 @@ export async function cancelOrphanedSessions(
         for update skip locked)
       returning id, project_id::text as "projectId", run_id::text as "runId"`;
     for (const session of sessions) {
-      await tx`
+      const cancelled = await tx`
         update runs set status = 'cancelled', updated_at = now()
         where project_id = ${session.projectId} and id = ${session.runId} and status = 'running'
           and not exists (
             select 1 from live_sessions s
             where s.project_id = ${session.projectId} and s.run_id = ${session.runId}
-              and s.status = 'running')`;
+              and s.status = 'running')
+        returning id`;
+      // Its pull request's pending status must not stay pending: it says the run was cancelled.
+      if (cancelled.length > 0) await enqueueDelivery(tx, session.projectId, session.runId, now, 0);
     }
     return sessions;
   });
