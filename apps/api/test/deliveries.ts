@@ -1,4 +1,4 @@
-import { createLogger } from '../src/logger.ts';
+import { createLogger, type Logger } from '../src/logger.ts';
 import type { DeliveryWorker } from '../src/scm/delivery-worker.ts';
 import { startConfiguredDeliveries } from '../src/scm/start-deliveries.ts';
 import { adminHeaders, uploadReport, type TestApp } from './harness.ts';
@@ -34,12 +34,12 @@ export async function connectIntegration(
 export function startTestDeliveries(
   t: TestApp,
   now: () => Date,
-  options: { random?: () => number } = {},
+  options: { random?: () => number; logger?: Logger } = {},
 ): DeliveryWorker {
   return startConfiguredDeliveries(t.config, {
     sql: t.database.sql,
     keys: t.encryptionKeys,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     now,
     pollMs: 0,
     random: options.random ?? (() => 0.5),

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   connectIntegration,
@@ -178,6 +180,18 @@ describe('pull request deliveries', () => {
   });
 
   it('does not retry a refused token (401) and shows the failure, without the token', async () => {
+    const lines: string[] = [];
+    const logged = pino(
+      { level: 'trace' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    await worker.stop();
+    worker = startTestDeliveries(t, now, { logger: logged });
     const { project, token } = await githubProject(11);
     await connectIntegration(t, project.slug, 'github', {
       token: 'ghp_revoked_token_abcdefghijklmnop',
@@ -192,6 +206,11 @@ describe('pull request deliveries', () => {
     expect(failed).toMatchObject({ state: 'failed', attempts: 1, httpStatus: 401 });
     expect(failed?.reason).toMatch(/GitHub refused the token \(401\)/);
     expect(JSON.stringify(failed)).not.toContain('ghp_revoked');
+    expect(lines.some((line) => line.includes('pull request delivery'))).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toContain('ghp_revoked');
+      expect(line).not.toContain(TOKEN);
+    }
     expect(fake.requests).toHaveLength(1);
     const health = await t.request('/api/v1/admin/health', { headers: adminHeaders(t) });
     const body = (await health.json()) as { outbox: { failed: number; depth: number } };
@@ -224,6 +243,23 @@ describe('pull request deliveries', () => {
     expect(skipped?.reason).toContain(`not found in ${REPO}`);
     expect(fake.commentsOf('evil/repo', 14)).toHaveLength(0);
     expect(fake.requests.every((r) => !r.path.includes('evil'))).toBe(true);
+  });
+
+  it('leaves the comment on the newer run when an older run is delivered late', async () => {
+    const { token } = await githubProject(20);
+    // all-pass started after basic (their reports' start times).
+    const newer = await uploadForPr(t, token, 'all-pass', { pr: '20', pipeline: 'late-new' });
+    await worker.runOnce();
+    const shown = ourComments(20)[0]?.body;
+    expect(shown).toContain(`/runs/${newer.run.id}`);
+    const older = await uploadForPr(t, token, 'basic', { pr: '20', pipeline: 'late-old' });
+    await worker.runOnce();
+    expect(ourComments(20)[0]?.body).toBe(shown);
+    const [delivery] = await runDeliveries(t, older.run.id);
+    expect(delivery?.state).toBe('delivered');
+    expect(delivery?.reason).toContain('shows a newer run');
+    // Nor its status: both still speak of the newer run.
+    expect(statuses()).toHaveLength(1);
   });
 
   it('queues nothing for a run without a pull request, or a project without an integration', async () => {

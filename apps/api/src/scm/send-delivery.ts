@@ -136,43 +136,43 @@ async function sendChecked(
   if (!summary) return skip('The run was deleted.');
 
   let comment: SentDelivery['comment'];
-  let note: string | undefined;
   const runStartedAt = summary.startedAt;
-  if (integration.comments) {
-    const newer =
-      delivery.commentRunId !== null &&
-      delivery.commentRunId !== delivery.runId &&
-      delivery.commentRunStartedAt !== null &&
-      delivery.commentRunStartedAt.getTime() > runStartedAt.getTime();
-    if (newer) {
-      note = `The comment shows a newer run (${delivery.commentRunId}); it was left as it is.`;
-    } else {
-      const failures = summary.realFailures.length + summary.flakyFailures.length;
-      const aiSummary =
-        settings.llm && failures > 0 && summary.run.status !== 'running'
-          ? await summarizeFailures(summary, {
-              ...settings.llm,
-              ...(settings.fetch ? { fetch: settings.fetch } : {}),
-            })
-          : null;
-      const marker = commentMarker(delivery.projectId);
-      const body = renderPrComment(summary, {
-        provider: delivery.provider,
-        marker,
-        maxChars: provider.maxCommentChars,
-        aiSummary,
-      });
-      const written = await writeComment(settings, delivery, provider, pr.number, marker, body);
-      comment = {
-        id: written.id,
-        url: written.url ?? null,
-        runId: delivery.runId,
-        runStartedAt,
-      };
-    }
+  // A run delivered late (a re-upload of an older pipeline) does not replace a newer run's word.
+  const newer =
+    delivery.commentRunId !== null &&
+    delivery.commentRunId !== delivery.runId &&
+    delivery.commentRunStartedAt !== null &&
+    delivery.commentRunStartedAt.getTime() > runStartedAt.getTime();
+  const note = newer
+    ? `The pull request shows a newer run (${delivery.commentRunId}); its comment and status were left as they are.`
+    : undefined;
+  if (integration.comments && !newer) {
+    const failures = summary.realFailures.length + summary.flakyFailures.length;
+    const aiSummary =
+      settings.llm && failures > 0 && summary.run.status !== 'running'
+        ? await summarizeFailures(summary, {
+            ...settings.llm,
+            ...(settings.fetch ? { fetch: settings.fetch } : {}),
+          })
+        : null;
+    const marker = commentMarker(delivery.projectId);
+    const body = renderPrComment(summary, {
+      provider: delivery.provider,
+      marker,
+      maxChars: provider.maxCommentChars,
+      aiSummary,
+    });
+    const written = await writeComment(settings, delivery, provider, pr.number, marker, body);
+    comment = {
+      id: written.id,
+      url: written.url ?? null,
+      runId: delivery.runId,
+      runStartedAt,
+    };
   }
+
   let statusState: string | null = null;
-  if (integration.statuses) {
+  if (integration.statuses && !newer) {
     const state = commitState(summary);
     await provider.setCommitStatus({
       pr,
