@@ -120,6 +120,19 @@ describe('detectCi', () => {
     });
   });
 
+  it("GitLab CI, merged-results pipeline: the merge request's head commit, not the merge", () => {
+    expect(
+      detect({
+        ...gitlab,
+        CI_MERGE_REQUEST_IID: '7',
+        CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: 'f'.repeat(40),
+      }),
+    ).toMatchObject({ commit: 'f'.repeat(40), pr: '7' });
+    expect(detect({ ...gitlab, CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: '' })).toMatchObject({
+      commit: 'e'.repeat(40),
+    });
+  });
+
   it('Azure Pipelines, branch build', () => {
     expect(
       detect({

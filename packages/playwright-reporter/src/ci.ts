@@ -86,7 +86,8 @@ function detectGitlab(env: Env): RawCi {
     provider: 'gitlab',
     repository: first(env.CI_PROJECT_PATH),
     branch: first(env.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, env.CI_COMMIT_REF_NAME),
-    commit: first(env.CI_COMMIT_SHA),
+    // In a merged-results pipeline CI_COMMIT_SHA is GitLab's merge; the MR's head is this one.
+    commit: first(env.CI_MERGE_REQUEST_SOURCE_BRANCH_SHA, env.CI_COMMIT_SHA),
     pr: first(env.CI_MERGE_REQUEST_IID),
     runUrl: first(env.CI_JOB_URL, env.CI_PIPELINE_URL),
     pipeline: first(env.CI_PIPELINE_ID),
