@@ -140,7 +140,8 @@ describe('live runs', () => {
       logger: createLogger('silent'),
       now,
     });
-    expect(cancelled).toBe(1);
+    // Other files' live sessions on a shared database may be cancelled with it.
+    expect(cancelled).toBeGreaterThanOrEqual(1);
     await worker.runOnce();
     expect(statusStates()).toEqual(['pending', 'error']);
     expect(ours(42)).toHaveLength(1);
