@@ -4,14 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import type { FakeGithub } from '../../api/test/scm-fakes/github.ts';
 import { callApi } from './api';
+import { seedDeliveries, startGithub, type DeliveriesSeed } from './deliveries';
 import { runPlaywrightSpec } from './reports';
 import { startServer } from './server';
 
 /**
  * One real server for the browser tests: embedded database (the README's one-command start), the
  * demo project seeded by `--demo`, and a second project holding real fixture reports and a test
- * whose title is markup, so isolation and escaping are checked on real data.
+ * whose title is markup, so isolation and escaping are checked on real data. That project is also
+ * connected to a fake GitHub, so two of its runs have pull request summaries (test/deliveries.ts).
  */
 
 const fixtureReports = fileURLToPath(new URL('../../api/test/fixtures/reports/', import.meta.url));
@@ -26,6 +29,7 @@ declare module 'vitest' {
     otherToken: string;
     otherSlug: string;
     xssTestId: string;
+    deliveries: DeliveriesSeed;
   }
 }
 
@@ -34,7 +38,7 @@ async function upload(
   token: string,
   report: unknown,
   fields: Record<string, string>,
-) {
+): Promise<{ run: { id: string } }> {
   const form = new FormData();
   form.set(
     'report',
@@ -49,28 +53,46 @@ async function upload(
   });
   if (response.status >= 300)
     throw new Error(`upload: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { run: { id: string } };
 }
 
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'flackyness-dash-'));
   const adminToken = `admin_${randomBytes(16).toString('hex')}`;
+  const github = await startGithub();
   const server = await startServer({
-    env: { DATA_DIR: dataDir, ADMIN_TOKEN: adminToken },
+    env: {
+      DATA_DIR: dataDir,
+      ADMIN_TOKEN: adminToken,
+      // Provider tokens are sealed with it; the outbox worker polls often and sends at once.
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SCM_POLL_MS: '200',
+      SCM_DEBOUNCE_MS: '0',
+    },
     args: ['--demo'],
+  }).catch(async (error: unknown) => {
+    await github.close();
+    throw error;
   });
   try {
-    await seed(project, server.url, adminToken);
+    await seed(project, server.url, adminToken, github);
   } catch (error) {
     await server.stop();
+    await github.close();
     throw error;
   }
   return async () => {
     await server.stop();
+    await github.close();
     await rm(dataDir, { recursive: true, force: true });
+    // The specs saw the violations up to the seeding; any later request is checked here.
+    if (github.violations.length > 0) {
+      throw new Error(`the fake GitHub saw contract violations:\n${github.violations.join('\n')}`);
+    }
   };
 }
 
-async function seed(project: TestProject, baseUrl: string, adminToken: string) {
+async function seed(project: TestProject, baseUrl: string, adminToken: string, github: FakeGithub) {
   const { token: demoToken } = await callApi<{ token: string }>(
     baseUrl,
     adminToken,
@@ -120,6 +142,14 @@ async function seed(project: TestProject, baseUrl: string, adminToken: string) {
   );
   const xss = found.items.find((item) => item.title === XSS_TITLE);
   if (!xss) throw new Error('the hostile test was not stored');
+  const deliveries = await seedDeliveries({
+    baseUrl,
+    adminToken,
+    slug: created.project.slug,
+    fake: github,
+    fixtureReports,
+    upload: (report, fields) => upload(baseUrl, otherToken, report, fields),
+  });
 
   project.provide('baseUrl', baseUrl);
   project.provide('adminToken', adminToken);
@@ -127,4 +157,5 @@ async function seed(project: TestProject, baseUrl: string, adminToken: string) {
   project.provide('otherToken', otherToken);
   project.provide('otherSlug', created.project.slug);
   project.provide('xssTestId', xss.testId);
+  project.provide('deliveries', deliveries);
 }
