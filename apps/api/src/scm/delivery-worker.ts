@@ -26,7 +26,7 @@ export interface DeliveryWorkerOptions extends DeliverySettings {
 export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { sql, logger, now } = options;
   // One owner per claim: a lease names the send that holds it, not just the process.
-  const process = `${hostname()}:${globalThis.process.pid}:${randomBytes(4).toString('hex')}`;
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   let claims = 0;
   let stopped = false;
   let running: Promise<number> | null = null;
@@ -34,7 +34,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const sendDue = async (): Promise<number> => {
     let sent = 0;
     while (!stopped) {
-      const owner = `${process}:${++claims}`;
+      const owner = `${workerId}:${++claims}`;
       const delivery = await claimDelivery(sql, owner, now(), options.leaseMs);
       if (!delivery) break;
       const { result, comment } = await sendDelivery(options, delivery, now());
