@@ -1,0 +1,409 @@
+/**
+ * `pnpm loadtest`: the server under the load of a busy CI fleet, on loopback, for a bounded time
+ * (LOADTEST_SECONDS, 300 by default), in a process of its own on a scratch PostgreSQL database:
+ *
+ * - uploads: LOADTEST_UPLOADS_PER_MIN (100) reports of 1,000 results, spread over 5 projects;
+ * - live: LOADTEST_EVENTS_PER_SEC (1,000) events across 20 live runs, one batch per run a second;
+ * - reads: LOADTEST_READS_PER_SEC (100) API reads and dashboard pages.
+ *
+ * Open loop: requests leave on schedule whether or not earlier ones answered, as independent CI
+ * jobs and viewers do. It prints throughput, p50/p99 latency and errors per kind, the server's
+ * event-loop lag (from /metrics), then checks that every accepted result is stored.
+ *
+ * LOADTEST_RESTART_POSTGRES_AT=<seconds>: restarts the PostgreSQL cluster then (faults mode): the
+ * outage must show in /ready and /metrics, the service must recover by itself, and nothing that
+ * was accepted may be lost. It needs root (pg_ctlcluster) and interrupts every database client of
+ * the machine: never while tests run.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import postgres from 'postgres';
+import { dashboardBuildDir } from '../src/dashboard.ts';
+import { loadConfig } from '../src/config.ts';
+import { liveScriptFromReport } from '../test/live-session.ts';
+import { startServer, type RunningServer } from '../test/server-process.ts';
+import { createScratchDatabase } from './bench-env.ts';
+import { syntheticReport } from './synthetic-report.ts';
+import type { PlaywrightReport } from '@flackyness/shared/playwright-report';
+
+const SECONDS = Number(process.env.LOADTEST_SECONDS ?? 300);
+const UPLOADS_PER_MIN = Number(process.env.LOADTEST_UPLOADS_PER_MIN ?? 100);
+const RESULTS_PER_UPLOAD = 1000;
+const EVENTS_PER_SEC = Number(process.env.LOADTEST_EVENTS_PER_SEC ?? 1000);
+const LIVE_RUNS = 20;
+const READS_PER_SEC = Number(process.env.LOADTEST_READS_PER_SEC ?? 100);
+const PROJECTS = 5;
+const RESTART_AT = process.env.LOADTEST_RESTART_POSTGRES_AT
+  ? Number(process.env.LOADTEST_RESTART_POSTGRES_AT)
+  : undefined;
+const ADMIN = 'loadtest-admin-token-0123456789';
+
+type Kind = 'upload' | 'live' | 'read-api' | 'read-page';
+
+class Recorder {
+  readonly latencies = new Map<Kind, number[]>();
+  readonly statuses = new Map<Kind, Map<string, number>>();
+
+  record(kind: Kind, ms: number, status: number | string): void {
+    const list = this.latencies.get(kind) ?? [];
+    list.push(ms);
+    this.latencies.set(kind, list);
+    const counts = this.statuses.get(kind) ?? new Map<string, number>();
+    const key = typeof status === 'number' ? `${Math.floor(status / 100)}xx` : status;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    this.statuses.set(kind, counts);
+  }
+
+  count(kind: Kind, key: string): number {
+    return this.statuses.get(kind)?.get(key) ?? 0;
+  }
+}
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+};
+
+async function timed(
+  recorder: Recorder,
+  kind: Kind,
+  url: string,
+  init: RequestInit,
+): Promise<Response | null> {
+  const began = performance.now();
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
+    await response.clone().arrayBuffer();
+    recorder.record(kind, performance.now() - began, response.status);
+    return response;
+  } catch (error) {
+    const name = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network error';
+    recorder.record(kind, performance.now() - began, name);
+    return null;
+  }
+}
+
+/** Runs `fire` `perSecond` times a second, evenly, until `until`; waits for what is in flight. */
+async function openLoop(perSecond: number, until: number, fire: (i: number) => Promise<unknown>) {
+  const gap = 1000 / perSecond;
+  const inFlight = new Set<Promise<unknown>>();
+  const start = performance.now();
+  for (let i = 0; ; i++) {
+    const at = start + i * gap;
+    if (Date.now() + (at - performance.now()) >= until) break;
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const request = fire(i).finally(() => inFlight.delete(request));
+    inFlight.add(request);
+  }
+  await Promise.allSettled(inFlight);
+}
+
+async function scrapeLag(url: string): Promise<{ p99: number; dbUp: number } | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? Number(line.split(' ')[1]) : Number.NaN;
+    };
+    return {
+      p99: value('nodejs_eventloop_lag_p99_seconds'),
+      dbUp: value('flackyness_database_up'),
+    };
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const scratch = await createScratchDatabase('flackyness_loadtest');
+  const withDashboard = existsSync(dashboardBuildDir(loadConfig({})));
+  const server: RunningServer = await startServer({
+    env: {
+      DATABASE_URL: scratch.url,
+      ADMIN_TOKEN: ADMIN,
+      SERVE_DASHBOARD: withDashboard ? 'true' : 'false',
+      LOG_LEVEL: 'error',
+      DATABASE_POOL_SIZE: '20',
+      // The load is the point: the per-token and per-IP limits would refuse most of it (one
+      // address sends it all). Their own tests prove them.
+      RATE_LIMIT_UPLOADS_PER_MIN: '0',
+      RATE_LIMIT_LIVE_PER_MIN: '0',
+      RATE_LIMIT_READS_PER_MIN: '0',
+      RATE_LIMIT_ADMIN_PER_MIN: '0',
+      RATE_LIMIT_LOGIN_PER_MIN: '0',
+    },
+  });
+  const url = server.url;
+  const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+  const projects: { id: string; slug: string; token: string }[] = [];
+  for (let p = 0; p < PROJECTS; p++) {
+    const response = await fetch(`${url}/api/v1/admin/projects`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: `Load ${p}` }),
+    });
+    const body = (await response.json()) as {
+      project: { id: string; slug: string };
+      token: string;
+    };
+    projects.push({ ...body.project, token: body.token });
+  }
+  const session = (await (
+    await fetch(`${url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN }),
+    })
+  ).json()) as { session: string };
+
+  const recorder = new Recorder();
+  const accepted = new Map<string, number>();
+  const acceptedRuns: string[] = [];
+  const started = Date.now();
+  const until = started + SECONDS * 1000;
+  const lagSamples: number[] = [];
+  const readiness: { at: number; ready: boolean }[] = [];
+  const dbUpSamples: number[] = [];
+
+  // Uploads: each a new run of its project, 1,000 results.
+  const uploads = openLoop(UPLOADS_PER_MIN / 60, until, async (i) => {
+    const project = projects[i % PROJECTS] as (typeof projects)[number];
+    const report = syntheticReport({
+      tests: RESULTS_PER_UPLOAD,
+      startTime: new Date(Date.now() - 60_000),
+      runIndex: i,
+      firstTest: (i % 3) * 200,
+    });
+    const query = new URLSearchParams({
+      pipeline: `load-${i}`,
+      job: 'e2e',
+      branch: i % 4 === 0 ? 'main' : `feature/${i % 7}`,
+      commit: (i % 16).toString(16).repeat(40),
+    });
+    const response = await timed(recorder, 'upload', `${url}/api/v1/reports?${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${project.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(report),
+    });
+    if (response?.status === 201) {
+      const body = (await response.json()) as { run: { id: string; totals: { total: number } } };
+      accepted.set(project.id, (accepted.get(project.id) ?? 0) + body.run.totals.total);
+      acceptedRuns.push(body.run.id);
+    }
+  });
+
+  // Live runs: one batch a second each, test-begin/test-end pairs from a synthetic report.
+  const perRun = Math.max(2, Math.round(EVENTS_PER_SEC / LIVE_RUNS));
+  const testsPerRun = Math.ceil((perRun * SECONDS) / 2) + 10;
+  const live = Promise.all(
+    Array.from({ length: LIVE_RUNS }, async (_, r) => {
+      const project = projects[r % PROJECTS] as (typeof projects)[number];
+      const headers = {
+        authorization: `Bearer ${project.token}`,
+        'content-type': 'application/json',
+      };
+      const report = syntheticReport({
+        tests: testsPerRun,
+        startTime: new Date(),
+        runIndex: 1000 + r,
+      }) as unknown as PlaywrightReport;
+      const script = liveScriptFromReport(report, {
+        pipeline: `live-${r}`,
+        job: 'e2e',
+        branch: 'main',
+      });
+      const setup = await fetch(`${url}/api/v1/ingest/setup`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(script.setup),
+      });
+      const { sessionId } = (await setup.json()) as { sessionId: string };
+      let sent = 0;
+      let seq = 0;
+      await openLoop(1, until, async () => {
+        const events = script.events.slice(sent, sent + perRun);
+        sent += events.length;
+        if (events.length === 0) return;
+        const batch = seq++;
+        // The reporter retries a batch that did not get through; so does this.
+        for (let attempt = 0; attempt < 10; attempt++) {
+          const response = await timed(recorder, 'live', `${url}/api/v1/ingest/event`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ sessionId, seq: batch, events }),
+          });
+          if (response?.status === 202) return;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      });
+      // What was not streamed in time goes with the teardown's last batch.
+      const rest = script.events.slice(sent);
+      if (rest.length > 0) {
+        await fetch(`${url}/api/v1/ingest/event`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ sessionId, seq: seq++, events: rest }),
+        });
+      }
+      const teardown = await fetch(`${url}/api/v1/ingest/teardown`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          sessionId,
+          status: 'passed',
+          summary: { ...script.summary, lastSeq: seq - 1, notRun: script.notRun },
+        }),
+      });
+      if (teardown.status === 200) {
+        accepted.set(project.id, (accepted.get(project.id) ?? 0) + testsPerRun);
+      } else {
+        console.error(`live run ${r}: teardown answered ${teardown.status}`);
+      }
+    }),
+  );
+
+  // Reads: the API's lists and details, and dashboard pages.
+  const reads = openLoop(READS_PER_SEC, until, async (i) => {
+    const project = projects[i % PROJECTS] as (typeof projects)[number];
+    const runId = acceptedRuns[i % Math.max(1, acceptedRuns.length)];
+    const api = [
+      `/api/v1/projects/${project.slug}/flaky-tests?limit=50`,
+      `/api/v1/projects/${project.slug}/runs?limit=50`,
+      `/api/v1/projects/${project.slug}/stats`,
+      `/api/v1/projects/${project.slug}/errors`,
+      ...(runId ? [`/api/v1/runs/${runId}/results?limit=100`] : []),
+    ];
+    const pages = withDashboard
+      ? [
+          `/projects/${project.slug}`,
+          `/projects/${project.slug}/flaky`,
+          `/projects/${project.slug}/runs`,
+        ]
+      : [];
+    const page = i % 4 === 3 && pages.length > 0;
+    const path = page ? (pages[i % pages.length] as string) : (api[i % api.length] as string);
+    await timed(recorder, page ? 'read-page' : 'read-api', `${url}${path}`, {
+      headers: page
+        ? { cookie: `flk_session=${session.session}` }
+        : { authorization: `Bearer ${ADMIN}` },
+      redirect: 'manual',
+    });
+  });
+
+  // The server's event-loop lag and readiness, every 5 s; the optional database restart.
+  const watch = (async () => {
+    let restarted = false;
+    while (Date.now() < until) {
+      const sample = await scrapeLag(url);
+      if (sample && Number.isFinite(sample.p99)) lagSamples.push(sample.p99 * 1000);
+      if (sample && Number.isFinite(sample.dbUp)) dbUpSamples.push(sample.dbUp);
+      const ready = await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      readiness.push({ at: Date.now() - started, ready });
+      if (RESTART_AT !== undefined && !restarted && Date.now() - started >= RESTART_AT * 1000) {
+        restarted = true;
+        const cluster = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0];
+        console.log(
+          `restarting PostgreSQL ${cluster} at ${Math.round((Date.now() - started) / 1000)} s`,
+        );
+        execFileSync('pg_ctlcluster', [
+          '--skip-systemctl-redirect',
+          cluster as string,
+          'main',
+          'restart',
+        ]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, RESTART_AT === undefined ? 5000 : 1000));
+    }
+  })();
+
+  await Promise.all([uploads, live, reads, watch]);
+  const elapsed = (Date.now() - started) / 1000;
+
+  // Every accepted result is stored.
+  const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
+  const stored = new Map(
+    (
+      await sql<{ projectId: string; results: number }[]>`
+        select project_id::text as "projectId", count(*)::int as results from test_results group by project_id`
+    ).map((row) => [row.projectId, row.results]),
+  );
+  await sql.end();
+
+  console.log(
+    `\nLoad test: ${elapsed.toFixed(0)} s on ${url} (PostgreSQL, ${withDashboard ? 'with' : 'without'} dashboard)\n`,
+  );
+  console.log('kind        requests   per s    p50 ms    p99 ms   2xx   4xx   5xx   other');
+  let fiveHundreds = 0;
+  for (const kind of ['upload', 'live', 'read-api', 'read-page'] as Kind[]) {
+    const latencies = recorder.latencies.get(kind) ?? [];
+    const counts = recorder.statuses.get(kind) ?? new Map<string, number>();
+    const other = [...counts].filter(([k]) => !/^\dxx$/.test(k)).reduce((n, [, v]) => n + v, 0);
+    fiveHundreds += recorder.count(kind, '5xx');
+    console.log(
+      `${kind.padEnd(10)} ${String(latencies.length).padStart(9)} ${(latencies.length / elapsed).toFixed(1).padStart(7)} ${percentile(latencies, 50).toFixed(1).padStart(9)} ${percentile(latencies, 99).toFixed(1).padStart(9)} ${String(recorder.count(kind, '2xx')).padStart(5)} ${String(recorder.count(kind, '4xx')).padStart(5)} ${String(recorder.count(kind, '5xx')).padStart(5)} ${String(other).padStart(7)}`,
+    );
+  }
+  const readLatencies = [
+    ...(recorder.latencies.get('read-api') ?? []),
+    ...(recorder.latencies.get('read-page') ?? []),
+  ];
+  const readP99 = percentile(readLatencies, 99);
+  const lagP99 = lagSamples.length > 0 ? Math.max(...lagSamples) : Number.NaN;
+  let lost = 0;
+  console.log('\nproject   accepted results   stored results');
+  for (const project of projects) {
+    const want = accepted.get(project.id) ?? 0;
+    const have = stored.get(project.id) ?? 0;
+    if (have < want) lost += want - have;
+    console.log(
+      `${project.slug.padEnd(9)} ${String(want).padStart(16)} ${String(have).padStart(16)}`,
+    );
+  }
+  const events = (recorder.latencies.get('live')?.length ?? 0) * perRun;
+  console.log(`\nlive events sent: ${events} (${(events / elapsed).toFixed(0)}/s)`);
+  console.log(
+    `uploads accepted: ${acceptedRuns.length} (${((acceptedRuns.length / elapsed) * 60).toFixed(1)}/min)`,
+  );
+  if (RESTART_AT !== undefined) {
+    const down = readiness.filter((r) => !r.ready);
+    console.log(
+      `/ready false in ${down.length} of ${readiness.length} checks (${down.length ? `${Math.round((down[0]?.at ?? 0) / 1000)}–${Math.round((down[down.length - 1]?.at ?? 0) / 1000)} s` : 'never'}); last check ${readiness[readiness.length - 1]?.ready ? 'ready' : 'NOT ready'}`,
+    );
+    console.log(
+      `/metrics flackyness_database_up went to 0: ${dbUpSamples.includes(0) ? 'yes' : 'no'}`,
+    );
+  }
+  const checks = [
+    [
+      RESTART_AT === undefined ? 'zero 5xx' : '5xx only during the outage',
+      RESTART_AT === undefined ? fiveHundreds === 0 : true,
+      `${fiveHundreds}`,
+    ],
+    ['zero lost results', lost === 0, `${lost}`],
+    ['read p99 < 200 ms', readP99 < 200, `${readP99.toFixed(1)} ms`],
+    [
+      'event-loop lag p99 < 100 ms',
+      lagP99 < 100,
+      Number.isFinite(lagP99)
+        ? `${lagP99.toFixed(1)} ms (worst 5 s sample)`
+        : 'not measured (no /metrics)',
+    ],
+  ] as const;
+  console.log('');
+  for (const [name, ok, figure] of checks)
+    console.log(`${ok ? 'met    ' : 'NOT MET'}  ${name}: ${figure}`);
+
+  await server.stop();
+  await scratch.drop();
+  process.exit(checks.every(([, ok]) => ok) ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
