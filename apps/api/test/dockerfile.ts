@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +148,7 @@ export function assembleImage(
     if (result.status !== 0) {
       throw new Error(`pnpm ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
     }
+    removeStrayBinLinks(scratch);
   }
   const runtime = finalStage(stages);
   let workdir = root;
@@ -161,6 +171,26 @@ export function assembleImage(
     cpSync(sourcePath, targetPath, { recursive: true, verbatimSymlinks: true });
   }
   return { workdir, remove: () => rmSync(scratch, { recursive: true, force: true }) };
+}
+
+/**
+ * `pnpm deploy --legacy` to an absolute path also writes the bin links of its target under the
+ * workspace, at the same path made relative (/tmp/x → <repository>/tmp/x/…/node_modules/.bin);
+ * that copy is removed, and the folders left empty by it.
+ */
+function removeStrayBinLinks(target: string): void {
+  let stray = path.join(repoRoot, path.relative(path.parse(target).root, target));
+  rmSync(stray, { recursive: true, force: true });
+  for (;;) {
+    stray = path.dirname(stray);
+    if (
+      path.relative(repoRoot, stray) === '' ||
+      !existsSync(stray) ||
+      readdirSync(stray).length > 0
+    )
+      break;
+    rmdirSync(stray);
+  }
 }
 
 /** The pnpm running the tests (npx pnpm@… on a machine without a global pnpm), else `pnpm`. */
