@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadReport } from './fixtures/reports.ts';
+import { syntheticReport } from '../bench/synthetic-report.ts';
 import { dbMode } from './harness.ts';
 import {
   createPrivateCluster,
@@ -49,11 +49,11 @@ describe.skipIf(dbMode !== 'postgres' || !privateClusterAvailable)('a PostgreSQL
     const stream = new SseReader(
       await fetch(`${url}/api/v1/projects/${project.id}/stream`, { headers: admin }),
     );
-    const upload = async (pipeline: string) => {
+    const upload = async (pipeline: string, runIndex: number) => {
       const response = await fetch(`${url}/api/v1/reports?pipeline=${pipeline}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(loadReport('basic')),
+        body: JSON.stringify(syntheticReport({ tests: 20, startTime: new Date(), runIndex })),
       });
       expect(response.status).toBe(201);
       return ((await response.json()) as { run: { id: string } }).run.id;
@@ -62,7 +62,7 @@ describe.skipIf(dbMode !== 'postgres' || !privateClusterAvailable)('a PostgreSQL
       stream.until((s) =>
         s.of<{ run: { id: string } }>('run-updated').some((m) => m.run.id === runId),
       );
-    await announced(await upload('before'));
+    await announced(await upload('before', 1));
 
     await cluster.stop();
     const down = await until('/ready answers 503', async () => {
@@ -82,7 +82,7 @@ describe.skipIf(dbMode !== 'postgres' || !privateClusterAvailable)('a PostgreSQL
     );
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^flackyness_database_up 1$/m);
     // The LISTEN connection is back: an upload's note reaches the stream opened before.
-    await announced(await upload('after'));
+    await announced(await upload('after', 2));
     expect(stream.ended).toBe(false);
     await stream.close();
 
