@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReport } from '../../test/fixtures/reports.ts';
 import { SseReader } from '../../test/sse-client.ts';
-import { createProject, startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
+import { startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
 import { createLogger } from '../logger.ts';
 import { generateEncryptionKey } from '../scm/token-keys.ts';
 
