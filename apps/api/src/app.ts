@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { renderError, renderNotFound } from './http/errors.ts';
+import { observeRequests } from './http/observe-requests.ts';
 import type { AppDeps, AppEnv } from './http/types.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { errorRoutes } from './routes/errors.ts';
 import { flakyTestRoutes } from './routes/flaky-tests.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { projectStatsRoutes } from './routes/project-stats.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       );
     }
   });
+  app.use('*', observeRequests(deps));
   app.use(
     '*',
     secureHeaders({
@@ -54,6 +57,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.route('/', healthRoutes);
+  app.route('/', metricsRoutes);
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/reports', reportRoutes);
   app.route('/api/v1/ingest', ingestRoutes);

@@ -95,6 +95,12 @@ const configSchema = z.object({
       return z.NEVER;
     }
   }),
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  /** On SIGTERM/SIGINT, how long requests in flight (uploads) may take before they are cut. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
 });
 
 export type Config = z.infer<typeof configSchema> & {

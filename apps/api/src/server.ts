@@ -12,6 +12,7 @@ import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
 import { startLiveOrphanJob } from './jobs/live-orphans.ts';
 import { startWindowMaintenance } from './jobs/window-maintenance.ts';
 import { createLiveServices } from './live-services.ts';
+import { createMetrics } from './http/metrics.ts';
 import { createLogger } from './logger.ts';
 import { startConfiguredDeliveries } from './scm/start-deliveries.ts';
 import { assertEncryptionReady, EncryptionNotReadyError } from './scm/encryption-ready.ts';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     now,
   });
 
+  const metrics = createMetrics({ database, hub: live.hub, now });
   // Pull/merge request summaries: sent in the background, never on an upload's path.
   const deliveries = config.SCM_DELIVERIES
     ? startConfiguredDeliveries(config, {
@@ -77,8 +79,10 @@ async function main(): Promise<void> {
         keys: encryptionKeys,
         logger,
         now,
+        onFinished: (result) => metrics.deliveries.inc({ result }),
       })
     : null;
+  const lifecycle = { draining: false };
 
   const app = createApp({
     config,
@@ -89,9 +93,16 @@ async function main(): Promise<void> {
     now,
     live,
     encryptionKeys,
+    metrics,
+    lifecycle,
   });
   const dashboard = await loadDashboard(config);
-  const server = createServer(createListener(app.fetch, dashboard));
+  const listener = createListener(app.fetch, dashboard);
+  const server = createServer((req, res) => {
+    // While stopping, each answer closes its connection: keep-alive clients reconnect elsewhere.
+    if (lifecycle.draining) res.setHeader('connection', 'close');
+    listener(req, res);
+  });
   server.listen(config.PORT, config.HOST, () => {
     logger.info(
       { port: config.PORT, database: database.mode, dashboard: Boolean(dashboard) },
@@ -103,20 +114,45 @@ async function main(): Promise<void> {
   });
 
   let closing = false;
+  /**
+   * Graceful stop (SIGTERM, SIGINT): /ready answers 503 and the listener closes (no new
+   * connections); open SSE streams end with a `retry:` hint (browsers reconnect elsewhere and
+   * resume); requests in flight, uploads above all, finish, for up to SHUTDOWN_TIMEOUT_MS, after
+   * which their connections are cut; then the outbox worker drains, the jobs stop, the bus and
+   * the database close, and the process exits 0.
+   */
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
+    lifecycle.draining = true;
+    const began = Date.now();
+    logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
     stopMaintenance();
     stopWindows();
     stopOrphans();
-    // Open streams end now (their clients reconnect elsewhere and resume); uploads finish.
-    await live.close();
+    live.hub.close();
+    const closed = new Promise<void>((done) => server.close(() => done()));
     server.closeIdleConnections();
-    await new Promise<void>((done) => server.close(() => done()));
+    // Keep-alive connections go as soon as their request in flight is answered.
+    const idle = setInterval(() => server.closeIdleConnections(), 250);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((done) => {
+        timer = setTimeout(() => done(true), config.SHUTDOWN_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    clearInterval(idle);
+    if (timedOut) {
+      logger.warn('requests still in flight at SHUTDOWN_TIMEOUT_MS: their connections are cut');
+      server.closeAllConnections();
+    }
     // The send in progress ends; what is still queued waits in the outbox for the next start.
     await deliveries?.stop();
+    await live.close();
     await database.close();
+    logger.info({ ms: Date.now() - began }, 'stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

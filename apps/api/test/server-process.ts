@@ -18,7 +18,10 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 export interface RunningServer {
   url: string;
   port: number;
+  pid: number;
   output(): string;
+  /** How the process ended: its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
   /** Kills the process at once (SIGKILL), as a crash or an OOM kill does. */
   kill(): Promise<void>;
@@ -67,7 +70,9 @@ export async function startServer(options: {
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
 
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
@@ -87,7 +92,9 @@ export async function startServer(options: {
   return {
     url,
     port,
+    pid: child.pid ?? 0,
     output: () => output,
+    exited,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { connect as connectTcp } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startEmbeddedServer } from './embedded.ts';
@@ -16,6 +16,10 @@ export interface Database {
   connect(options?: ConnectOptions): Sql;
   /** Ids of known tests by identity, shared by the uploads to this database. */
   testIds: TestIdCache;
+  /** The main client's connections, as far as they can be seen (postgres.js keeps its pool to
+   *  itself): its size, and the TCP connections it holds open now (null when not observed: a
+   *  Unix socket or several hosts, which postgres.js connects itself). */
+  pool: { max: number; openConnections(): number | null };
   close(): Promise<void>;
 }
 
@@ -46,6 +50,23 @@ const noDelaySocket = async (options: { host: string[]; port: number[] }) => {
   return socket;
 };
 
+/** Sockets of a client, opened through `noDelaySocket`; read by `openConnections`. */
+function trackedSockets() {
+  const open = new Set<Socket>();
+  return {
+    socket: async (options: { host: string[]; port: number[] }) => {
+      const socket = await noDelaySocket(options);
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      return socket;
+    },
+    count(): number {
+      for (const socket of open) if (socket.destroyed) open.delete(socket);
+      return open.size;
+    },
+  };
+}
+
 const driverOptions = {
   onnotice: () => {},
   // Timestamps come back as Date, bigint ids as strings (postgres.js defaults).
@@ -60,27 +81,31 @@ export function embeddedDataDir(config: { DATA_DIR: string }): string {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const url = options.url;
-    const connect = (o: ConnectOptions = {}) =>
+    const connect = (o: ConnectOptions = {}, sockets?: ReturnType<typeof trackedSockets>) =>
       postgres(url, {
         ...driverOptions,
         max: o.max ?? 1,
-        ...(o.noDelay ? { socket: noDelaySocket } : {}),
+        ...(o.noDelay ? { socket: sockets?.socket ?? noDelaySocket } : {}),
       });
     // Uploads send multi-megabyte statements, pipelined: don't let Nagle hold their last segment.
-    const sql = connect({ max: options.poolSize ?? 10, noDelay: isSingleTcpHost(url) });
+    const max = options.poolSize ?? 10;
+    const singleHost = isSingleTcpHost(url);
+    const sockets = trackedSockets();
+    const sql = connect({ max, noDelay: singleHost }, sockets);
     return {
       mode: 'postgres',
       sql,
-      connect,
+      connect: (o) => connect(o),
       testIds: new TestIdCache(),
+      pool: { max, openConnections: () => (singleHost ? sockets.count() : null) },
       close: () => sql.end({ timeout: 5 }),
     };
   }
   const server = await startEmbeddedServer(options.dataDir ?? null);
-  const connect = (o: ConnectOptions = {}) =>
+  const connect = (o: ConnectOptions = {}, sockets?: ReturnType<typeof trackedSockets>) =>
     postgres({
       ...driverOptions,
-      ...(o.noDelay ? { socket: noDelaySocket } : {}),
+      ...(o.noDelay ? { socket: sockets?.socket ?? noDelaySocket } : {}),
       host: '127.0.0.1',
       port: server.port,
       user: 'postgres',
@@ -88,12 +113,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       max: Math.min(o.max ?? 1, 1),
     });
   // PGlite runs one query at a time: one connection, on which postgres.js queues queries.
-  const sql = connect();
+  const sockets = trackedSockets();
+  const sql = connect({ noDelay: true }, sockets);
   return {
     mode: 'embedded',
     sql,
-    connect,
+    connect: (o) => connect(o),
     testIds: new TestIdCache(),
+    pool: { max: 1, openConnections: () => sockets.count() },
     async close() {
       await sql.end({ timeout: 5 });
       await server.stop();

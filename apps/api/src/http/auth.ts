@@ -45,11 +45,15 @@ export function presentedSessionSecrets(c: Context<AppEnv>): string[] {
 }
 
 /** Compares digests, so the time taken says nothing about how much of the token matched. */
-export function isAdminToken(token: string, adminToken: string): boolean {
+export function sameSecret(presented: string, expected: string): boolean {
   return timingSafeEqual(
-    createHash('sha256').update(token).digest(),
-    createHash('sha256').update(adminToken).digest(),
+    createHash('sha256').update(presented).digest(),
+    createHash('sha256').update(expected).digest(),
   );
+}
+
+export function isAdminToken(token: string, adminToken: string): boolean {
+  return sameSecret(token, adminToken);
 }
 
 async function resolveSession(c: Context<AppEnv>, secret: string): Promise<Principal> {

@@ -5,6 +5,7 @@ import type { LiveBus } from '../live/bus.ts';
 import type { StreamHub } from '../live/stream-hub.ts';
 import type { KeyedThrottle } from '../live/throttle.ts';
 import type { EncryptionKeys } from '../scm/token-keys.ts';
+import type { Metrics } from './metrics.ts';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
 export interface LiveServices {
@@ -29,6 +30,11 @@ export interface AppDeps {
   /** ENCRYPTION_KEY's keyring, which seals and opens provider tokens; null when unset (no
    *  integration can then be created). */
   encryptionKeys: EncryptionKeys | null;
+  /** This process's metrics (server.ts shares them with the outbox worker); created with the app
+   *  when not given. */
+  metrics?: Metrics;
+  /** Set while the server stops: GET /ready answers 503 so load balancers move away. */
+  lifecycle?: { readonly draining: boolean };
 }
 
 /** A dashboard login the caller presented instead of a token: it may read, never write. */
@@ -48,5 +54,6 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     principal: Principal;
+    metrics: Metrics;
   };
 }

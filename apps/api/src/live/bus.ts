@@ -18,6 +18,8 @@ export interface LiveNote {
 export interface LiveBus {
   publish(note: LiveNote): Promise<void>;
   subscribe(listener: (note: LiveNote) => void): () => void;
+  /** Called when the bus listens again after losing its connection: notes may have been lost. */
+  onResume(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export function createLocalBus(): LiveBus {
       emitter.on('note', listener);
       return () => emitter.off('note', listener);
     },
+    onResume: () => () => {},
     close: async () => {
       emitter.removeAllListeners();
     },
@@ -49,12 +52,25 @@ export function createLocalBus(): LiveBus {
 export function createPostgresBus(sql: Sql, listenSql: Sql, logger: Logger): LiveBus {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
-  // postgres.js keeps the LISTEN connection open and listens again after a reconnect.
+  // postgres.js keeps the LISTEN connection open and, when it is lost (a database restart),
+  // reconnects with backoff until the server is back and listens again (checked by
+  // test/database-restart.db.test.ts). Each LISTEN calls `onlisten`; after the first, it is a resume.
+  let listenedBefore = false;
   const listening = listenSql
-    .listen(CHANNEL, (payload) => {
-      const note = parseNote(payload);
-      if (note) emitter.emit('note', note);
-    })
+    .listen(
+      CHANNEL,
+      (payload) => {
+        const note = parseNote(payload);
+        if (note) emitter.emit('note', note);
+      },
+      () => {
+        if (listenedBefore) {
+          logger.info('LISTEN connection back: streams catch up');
+          emitter.emit('resume');
+        }
+        listenedBefore = true;
+      },
+    )
     .catch((error: unknown) => {
       logger.error({ err: error }, 'LISTEN failed: live streams only see this process');
     });
@@ -69,6 +85,10 @@ export function createPostgresBus(sql: Sql, listenSql: Sql, logger: Logger): Liv
     subscribe: (listener) => {
       emitter.on('note', listener);
       return () => emitter.off('note', listener);
+    },
+    onResume: (listener) => {
+      emitter.on('resume', listener);
+      return () => emitter.off('resume', listener);
     },
     close: async () => {
       emitter.removeAllListeners();

@@ -16,6 +16,9 @@ const PAGE = 1000;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(': hb\n\n');
+/** The last words of a stream the server ends (it is stopping): reconnect soon, to another
+ *  instance behind the load balancer, and resume from Last-Event-ID. */
+const GOING_AWAY = encoder.encode(': server stopping\nretry: 500\n\n');
 
 export interface StreamHubOptions {
   sql: Sql;
@@ -64,10 +67,15 @@ interface Topic {
 export class StreamHub {
   private readonly topics = new Map<string, Topic>();
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeResume: () => void;
   private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
 
   constructor(private readonly options: StreamHubOptions) {
     this.unsubscribe = options.bus.subscribe((note) => this.onNote(note));
+    // Notes sent while the bus was not listening (a database restart) are lost: every topic
+    // reads what it missed.
+    this.unsubscribeResume = options.bus.onResume(() => this.resync());
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
   }
@@ -91,12 +99,24 @@ export class StreamHub {
 
   /** Ends every stream (the server is stopping): clients reconnect elsewhere, and resume. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     clearInterval(this.heartbeat);
     this.unsubscribe();
+    this.unsubscribeResume();
     for (const topic of this.topics.values()) {
-      for (const client of topic.clients) this.drop(topic, client, true);
+      for (const client of topic.clients) {
+        this.send(topic, client, GOING_AWAY);
+        this.drop(topic, client, true);
+      }
     }
     this.topics.clear();
+  }
+
+  private resync(): void {
+    for (const topic of this.topics.values()) {
+      if (topic.clients.size > 0) void this.broadcast(topic);
+    }
   }
 
   private open(
@@ -105,6 +125,15 @@ export class StreamHub {
   ): ReadableStream<Uint8Array> {
     let client: Client | undefined;
     let topic: Topic | undefined;
+    if (this.closed) {
+      // Opened while the server stops: sent elsewhere at once.
+      return new ReadableStream<Uint8Array>({
+        start: (controller) => {
+          controller.enqueue(GOING_AWAY);
+          controller.close();
+        },
+      });
+    }
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {

@@ -1,4 +1,5 @@
 import { ApiError, zodIssues } from '../errors.ts';
+import type { IngestSource, Metrics } from '../http/metrics.ts';
 import { InvalidReportError } from '../report/invalid-report-error.ts';
 import type { IngestOutcome } from '../upload/ingest-report.ts';
 import { ProjectGone } from '../upload/project-lock.ts';
@@ -47,4 +48,16 @@ export function ingestAnswer(outcome: IngestOutcome, publicUrl: string) {
     quarantine: { allFailuresQuarantined: flakiness.allFailuresQuarantined },
     url: dto.url,
   };
+}
+
+/** A stored report in the metrics (a repeat that changed nothing is not counted). */
+export function recordIngest(
+  metrics: Metrics,
+  source: IngestSource,
+  outcome: IngestOutcome,
+  beganAt: number,
+): void {
+  metrics.uploads.inc({ source });
+  metrics.results.inc({ source }, outcome.storedResults);
+  metrics.ingestDuration.observe({ source }, (performance.now() - beganAt) / 1000);
 }

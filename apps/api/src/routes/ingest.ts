@@ -22,7 +22,7 @@ import {
 } from '../live/live-ingest.ts';
 import { uploadMetadataSchema, type UploadMetadata } from '../upload/upload-metadata.ts';
 import { runUrl } from './dto.ts';
-import { ingestAnswer, ingestRefusal } from './ingest-answer.ts';
+import { ingestAnswer, ingestRefusal, recordIngest } from './ingest-answer.ts';
 
 /** Live runs (DESIGN.md §6): a reporter's setup, its event batches, and its teardown. */
 export const ingestRoutes = new Hono<AppEnv>();
@@ -95,12 +95,14 @@ ingestRoutes.post('/teardown', async (c) => {
   const projectId = projectOf(c);
   const teardown = validate(liveTeardownSchema, await body(c), 'teardown');
   const { config, database } = c.get('deps');
+  const began = performance.now();
   const outcome = await completeLiveSession(liveContext(c), projectId, teardown, {
     ...ingestSettings(config),
     testIds: database.testIds,
   }).catch((error: unknown) => {
     throw refusal(error);
   });
+  if (outcome.created) recordIngest(c.get('metrics'), 'live', outcome, began);
   return c.json(ingestAnswer(outcome, config.publicUrl), 200);
 });
 

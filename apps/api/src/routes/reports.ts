@@ -12,7 +12,7 @@ import { announceProjectChange } from '../live/live-ingest.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
 import { ReportReader } from '../report/report-reader.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
-import { ingestAnswer, ingestRefusal, notAReport } from './ingest-answer.ts';
+import { ingestAnswer, ingestRefusal, notAReport, recordIngest } from './ingest-answer.ts';
 
 export const reportRoutes = new Hono<AppEnv>();
 
@@ -58,6 +58,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
   if (!parsed.success) throw notAReport(parsed.error.issues);
   const report = new ReportReader(parsed.data, { partial: meta.partial ?? false });
 
+  const began = performance.now();
   const outcome = await ingestReport(database.sql, {
     projectId: principal.projectId,
     report,
@@ -71,6 +72,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
   }).catch((error: unknown) => {
     throw ingestRefusal(error);
   });
+  if (outcome.created) recordIngest(c.get('metrics'), 'upload', outcome, began);
   // Dashboards watching the project's stream see the run change (after the commit: it is stored).
   if (outcome.created) {
     await announceProjectChange(

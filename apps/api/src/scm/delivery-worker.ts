@@ -16,6 +16,8 @@ export interface DeliveryWorkerOptions extends DeliverySettings {
   pollMs: number;
   /** How long a claimed delivery stays this worker's: longer than any send can take. */
   leaseMs: number;
+  /** Told how each send ended (metrics). */
+  onFinished?: (result: string) => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       const { result, comment } = await sendDelivery(options, delivery, now());
       const recorded = await finishDelivery(sql, delivery, owner, result, now(), comment);
       sent += 1;
+      options.onFinished?.(result.kind);
       logger.info(
         {
           deliveryId: delivery.id,

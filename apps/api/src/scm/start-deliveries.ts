@@ -18,6 +18,7 @@ export function startConfiguredDeliveries(
     fetch?: typeof fetch;
     pollMs?: number;
     random?: () => number;
+    onFinished?: (result: string) => void;
   },
 ): DeliveryWorker {
   return startDeliveryWorker({
@@ -43,5 +44,6 @@ export function startConfiguredDeliveries(
     leaseMs: leaseMsFor(config),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.onFinished ? { onFinished: deps.onFinished } : {}),
   });
 }

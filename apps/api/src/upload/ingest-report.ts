@@ -69,6 +69,8 @@ export interface IngestOutcome {
   newlyDetected: string[];
   /** The run's flaky results and quarantine verdict, after this upload. */
   flakiness: RunFlakiness;
+  /** Results this report stored (0 when it was stored before). */
+  storedResults: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -98,6 +100,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     runId: string,
     created: boolean,
     newlyDetected: string[] = [],
+    storedResults = 0,
   ): Promise<IngestOutcome> => {
     const [run, flakiness] = await Promise.all([
       getRun(db, runId),
@@ -106,7 +109,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     // Inside the upload's transaction the run is locked; outside it (a duplicate upload), the
     // project may have been deleted since the duplicate was found.
     if (!run) throw new ProjectGone(projectId);
-    return { run, created, newlyDetected, flakiness };
+    return { run, created, newlyDetected, flakiness, storedResults };
   };
   const existing = await findDuplicatePart(sql, projectId, input.contentHash, input.idempotencyKey);
   if (existing) return answer(sql, existing.runId, false);
@@ -213,7 +216,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
       if (excludedFromStats) {
         await stored.written;
-        return answer(tx, run.id, true);
+        return answer(tx, run.id, true, [], report.results.length);
       }
       const counted = report.results.map((r, i) => ({
         testId: testIds[i] as string,
@@ -236,7 +239,10 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         config: { ...input.settings, window: stateWindow },
       });
       // Read before the commit, on the transaction's connection, sent right after the states.
-      const [outcome] = await Promise.all([answer(tx, run.id, true, newlyDetected), written]);
+      const [outcome] = await Promise.all([
+        answer(tx, run.id, true, newlyDetected, report.results.length),
+        written,
+      ]);
       return outcome;
     });
     rememberIds();

@@ -322,3 +322,10 @@ export async function cancelOrphanedSessions(
     return sessions;
   });
 }
+
+/** Live sessions still running (their reporters are sending events), across every project. */
+export async function countRunningLiveSessions(sql: Sql): Promise<number> {
+  const [row] = await sql<{ count: number }[]>`
+    select count(*)::int as count from live_sessions where status = 'running'`;
+  return row?.count ?? 0;
+}

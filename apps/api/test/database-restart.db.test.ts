@@ -1,0 +1,93 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticReport } from '../bench/synthetic-report.ts';
+import { dbMode } from './harness.ts';
+import {
+  createPrivateCluster,
+  privateClusterAvailable,
+  type PrivateCluster,
+} from './private-cluster.ts';
+import { createProjectOn, startServer, type RunningServer } from './server-process.ts';
+import { SseReader } from './sse-client.ts';
+
+const ADMIN = 'admin-restart-0123456789abcdef';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * PostgreSQL restarted under a running server, which is not restarted: on a server of the test's
+ * own (test/private-cluster.ts), never the shared one the other tests use.
+ */
+describe.skipIf(dbMode !== 'postgres' || !privateClusterAvailable)('a PostgreSQL restart', () => {
+  let cluster: PrivateCluster | undefined;
+  let server: RunningServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+    await cluster?.destroy();
+  });
+
+  it('is ridden out: ready again by itself, streams fan out again, metrics show the outage', async () => {
+    cluster = await createPrivateCluster();
+    server = await startServer({
+      env: {
+        DATABASE_URL: cluster.url,
+        ADMIN_TOKEN: ADMIN,
+        SERVE_DASHBOARD: 'false',
+        SCM_POLL_MS: '200',
+      },
+    });
+    const { url } = server;
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const { project, token } = await createProjectOn(url, ADMIN, 'Restarted');
+    const stream = new SseReader(
+      await fetch(`${url}/api/v1/projects/${project.id}/stream`, { headers: admin }),
+    );
+    const upload = async (pipeline: string, runIndex: number) => {
+      const response = await fetch(`${url}/api/v1/reports?pipeline=${pipeline}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(syntheticReport({ tests: 20, startTime: new Date(), runIndex })),
+      });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { run: { id: string } }).run.id;
+    };
+    const announced = (runId: string) =>
+      stream.until((s) =>
+        s.of<{ run: { id: string } }>('run-updated').some((m) => m.run.id === runId),
+      );
+    await announced(await upload('before', 1));
+
+    await cluster.stop();
+    const down = await until('/ready answers 503', async () => {
+      const response = await fetch(`${url}/ready`);
+      return response.status === 503 ? response : undefined;
+    });
+    expect(await down.json()).toEqual({
+      error: { code: 'service_unavailable', message: 'Database unreachable' },
+    });
+    const during = await (await fetch(`${url}/metrics`)).text();
+    expect(during).toMatch(/^flackyness_database_up 0$/m);
+    expect(during).toMatch(/^flackyness_database_check_failures_total\{check="ready"\} [1-9]/m);
+
+    await cluster.start();
+    await until('/ready answers 200', async () =>
+      (await fetch(`${url}/ready`)).status === 200 ? true : undefined,
+    );
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^flackyness_database_up 1$/m);
+    // The LISTEN connection is back: an upload's note reaches the stream opened before.
+    await announced(await upload('after', 2));
+    expect(stream.ended).toBe(false);
+    await stream.close();
+
+    await server.stop();
+    expect(await server.exited).toBe(0);
+    expect(server.output()).not.toMatch(/unhandled|uncaught/i);
+  });
+});
