@@ -515,6 +515,29 @@ describe('authorization matrix', () => {
     ).toEqual([]);
   });
 
+  it("answers B's reads of A's resources exactly as reads of ones that do not exist", async () => {
+    const cases = [
+      ['/api/v1/projects/{}', f.a.project.id, '987654321'],
+      ['/api/v1/projects/{}/runs', f.a.project.slug, 'no-such-project'],
+      ['/api/v1/runs/{}', f.a.runId, '987654321'],
+      ['/api/v1/runs/{}/stream', f.a.liveRunId, '987654321'],
+      ['/api/v1/tests/{}/history', f.a.testId, '987654321'],
+    ] as const;
+    for (const [path, id, missing] of cases) {
+      for (const credential of ['tokenB', 'sessionB'] as const) {
+        const init = { headers: headersFor(credential) };
+        const theirs = await t.request(path.replace('{}', id), init);
+        const none = await t.request(path.replace('{}', missing), init);
+        expect(theirs.status, path).toBe(404);
+        expect(none.status, path).toBe(404);
+        // The same answer but for the id or slug asked for, which its message repeats.
+        const answer = async (response: Response, asked: string) =>
+          JSON.stringify(await response.json()).replaceAll(`\\"${asked}\\"`, '<id>');
+        expect(await answer(theirs, id)).toBe(await answer(none, missing));
+      }
+    }
+  });
+
   it('answers every endpoint × credential as the table says, leaking no other project’s data', async () => {
     const all = cells();
     // Accepted requests of destructive endpoints last, in table order: everything else needs A's
