@@ -3,6 +3,8 @@ import { ApiError } from '../errors.ts';
 import { isJsonContentType, readBody } from './body.ts';
 import type { AppEnv } from './types.ts';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
  * Reads a JSON request body (BODY_MAX_BYTES, 1 MB, unless `maxBytes` says otherwise). With `optional`, an empty body reads as `{}`
  * (e.g. a rotation without options).
@@ -28,7 +30,8 @@ export async function readJson(
   }
   if (!isJson) throw new ApiError('unsupported_media_type', 'Send the body as application/json');
   try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+    // Fatal: bytes that are not UTF-8 are refused, not stored as U+FFFD in their place.
+    return JSON.parse(utf8.decode(bytes));
   } catch (error) {
     throw new ApiError('invalid_json', `The body is not valid JSON: ${(error as Error).message}`);
   }

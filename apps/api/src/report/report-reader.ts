@@ -14,6 +14,21 @@ import type { NormalizedReport, NormalizedResult, ReportHeader, Totals } from '.
 // suite to run").
 const GLOBAL_TIMEOUT_ERROR = /Timed out waiting/;
 
+/** Far more describe levels than a test suite has; far fewer than the stack can take. */
+export const MAX_SUITE_DEPTH = 200;
+
+/** Whether `suites` nest deeper than `max` below this suite; iterative, so any depth is safe. */
+function suiteDepthOver(suite: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[suite, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (depth > max) return true;
+    const children = (node as { suites?: unknown } | null)?.suites;
+    if (Array.isArray(children)) for (const child of children) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export interface NormalizeOptions {
   /** The uploader declared an `onlyFailures` report (the env-var form leaves no trace in it). */
   partial?: boolean;
@@ -66,6 +81,16 @@ export class ReportReader {
     const suites = this.report.suites;
     while (this.nextSuite < suites.length && results.length - start < size) {
       const index = this.nextSuite++;
+      // The schema (and the walker) recurse into describe blocks: a nesting deep enough to
+      // overflow the stack is refused before either reads it.
+      if (suiteDepthOver(suites[index], MAX_SUITE_DEPTH)) {
+        throw new InvalidReportError([
+          {
+            path: ['suites', index],
+            message: `describe blocks are nested more than ${MAX_SUITE_DEPTH} levels deep`,
+          },
+        ]);
+      }
       const suite = playwrightSuiteSchema.safeParse(suites[index]);
       if (!suite.success) {
         throw new InvalidReportError(

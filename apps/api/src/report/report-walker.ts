@@ -308,9 +308,19 @@ function toAnnotation({
   return {
     type: toSafeText(type),
     description: toSafeText(
-      typeof description === 'string' ? description : JSON.stringify(description),
+      typeof description === 'string' ? description : describeValue(description),
     ),
   };
+}
+
+/** A runtime description as JSON; one nested too deep for JSON.stringify's stack, as a note. */
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof RangeError) return '(a value nested too deeply to show)';
+    throw error;
+  }
 }
 
 /** An attempt that failed the test: neither the expected status nor a skip or interruption. */
