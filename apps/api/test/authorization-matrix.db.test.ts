@@ -109,6 +109,8 @@ const ENDPOINTS: Endpoint[] = [
   // Operations
   { method: 'GET', route: '/health', access: 'public', ok: 200, paths: () => ['/health'] },
   { method: 'GET', route: '/ready', access: 'public', ok: 200, paths: () => ['/ready'] },
+  // Without METRICS_TOKEN (its own test covers the token): no project data, only counts.
+  { method: 'GET', route: '/metrics', access: 'public', ok: 200, paths: () => ['/metrics'] },
   // Sessions
   {
     method: 'POST',
