@@ -11,7 +11,13 @@ export type TxSql = postgres.TransactionSql;
 /** One handle for both modes: the same driver (postgres.js) and the same SQL either way. */
 export interface Database {
   mode: 'postgres' | 'embedded';
+  /** The primary: every write, and every read that must see a write just committed. */
   sql: Sql;
+  /**
+   * The dashboard's reads, which tolerate seconds of replication lag: a pool on the read replica
+   * (DATABASE_READ_URL), or `sql` itself when there is none (and in embedded mode).
+   */
+  read: Sql;
   /** Opens a separate client on the same database (migrations run on one of their own). */
   connect(options?: ConnectOptions): Sql;
   /** Ids of known tests by identity, shared by the uploads to this database. */
@@ -22,6 +28,8 @@ export interface Database {
 export interface DatabaseOptions {
   /** Real PostgreSQL; when absent, embedded PGlite is started. */
   url?: string | undefined;
+  /** A read replica of `url` for the dashboard's reads (docs/scaling.md); postgres mode only. */
+  readUrl?: string | undefined;
   /** Where embedded data lives; null keeps it in memory. */
   dataDir?: string | null;
   poolSize?: number;
@@ -68,12 +76,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       });
     // Uploads send multi-megabyte statements, pipelined: don't let Nagle hold their last segment.
     const sql = connect({ max: options.poolSize ?? 10, noDelay: isSingleTcpHost(url) });
+    const readUrl = options.readUrl;
+    const read = readUrl
+      ? postgres(readUrl, { ...driverOptions, max: options.poolSize ?? 10 })
+      : sql;
     return {
       mode: 'postgres',
       sql,
+      read,
       connect,
       testIds: new TestIdCache(),
-      close: () => sql.end({ timeout: 5 }),
+      async close() {
+        await Promise.all([
+          sql.end({ timeout: 5 }),
+          read === sql ? null : read.end({ timeout: 5 }),
+        ]);
+      },
     };
   }
   const server = await startEmbeddedServer(options.dataDir ?? null);
@@ -92,6 +110,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     mode: 'embedded',
     sql,
+    read: sql,
     connect,
     testIds: new TestIdCache(),
     async close() {
