@@ -62,3 +62,18 @@ describe('ENCRYPTION_KEY', () => {
     }
   });
 });
+
+describe('DATABASE_READ_URL', () => {
+  it('is optional, a postgres URL, and only with DATABASE_URL', () => {
+    const primary = 'postgres://db:5432/flackyness';
+    const replica = 'postgres://replica:5432/flackyness';
+    expect(loadConfig({ DATABASE_URL: primary }).DATABASE_READ_URL).toBeUndefined();
+    expect(
+      loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: replica }).DATABASE_READ_URL,
+    ).toBe(replica);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://x' })).toThrow(
+      /DATABASE_READ_URL/,
+    );
+    expect(() => loadConfig({ DATABASE_READ_URL: replica })).toThrow(/DATABASE_READ_URL/);
+  });
+});

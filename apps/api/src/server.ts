@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const adminToken = resolveAdminToken(config);
   const database = await openDatabase({
     url: config.DATABASE_URL,
+    readUrl: config.DATABASE_READ_URL,
     dataDir: embeddedDataDir(config),
     poolSize: config.DATABASE_POOL_SIZE,
   });

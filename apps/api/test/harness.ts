@@ -60,7 +60,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(url ? { DATABASE_URL: url } : {}),
     ...options.env,
   });
-  const database = await openDatabase({ url, dataDir: options.dataDir ?? null, poolSize: 4 });
+  const database = await openDatabase({
+    url,
+    readUrl: config.DATABASE_READ_URL,
+    dataDir: options.dataDir ?? null,
+    poolSize: 4,
+  });
   await runMigrations(database);
   await createPartitionsAhead(database.sql, config.PARTITIONS_AHEAD_MONTHS);
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

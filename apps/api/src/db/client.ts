@@ -11,7 +11,13 @@ export type TxSql = postgres.TransactionSql;
 /** One handle for both modes: the same driver (postgres.js) and the same SQL either way. */
 export interface Database {
   mode: 'postgres' | 'embedded';
+  /** The primary: every write, and every read that must see a write just committed. */
   sql: Sql;
+  /**
+   * The dashboard's reads, which tolerate seconds of replication lag: a pool on the read replica
+   * (DATABASE_READ_URL), or `sql` itself when there is none (and in embedded mode).
+   */
+  read: Sql;
   /** Opens a separate client on the same database (migrations run on one of their own). */
   connect(options?: ConnectOptions): Sql;
   /** Ids of known tests by identity, shared by the uploads to this database. */
@@ -26,6 +32,8 @@ export interface Database {
 export interface DatabaseOptions {
   /** Real PostgreSQL; when absent, embedded PGlite is started. */
   url?: string | undefined;
+  /** A read replica of `url` for the dashboard's reads (docs/scaling.md); postgres mode only. */
+  readUrl?: string | undefined;
   /** Where embedded data lives; null keeps it in memory. */
   dataDir?: string | null;
   poolSize?: number;
@@ -92,13 +100,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const singleHost = isSingleTcpHost(url);
     const sockets = trackedSockets();
     const sql = connect({ max, noDelay: singleHost }, sockets);
+    const readUrl = options.readUrl;
+    const read = readUrl ? postgres(readUrl, { ...driverOptions, max }) : sql;
     return {
       mode: 'postgres',
       sql,
+      read,
       connect: (o) => connect(o),
       testIds: new TestIdCache(),
       pool: { max, openConnections: () => (singleHost ? sockets.count() : null) },
-      close: () => sql.end({ timeout: 5 }),
+      async close() {
+        await Promise.all([
+          sql.end({ timeout: 5 }),
+          read === sql ? null : read.end({ timeout: 5 }),
+        ]);
+      },
     };
   }
   const server = await startEmbeddedServer(options.dataDir ?? null);
@@ -118,6 +134,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     mode: 'embedded',
     sql,
+    read: sql,
     connect: (o) => connect(o),
     testIds: new TestIdCache(),
     pool: { max: 1, openConnections: () => sockets.count() },

@@ -5,6 +5,7 @@ import {
   check,
   date,
   doublePrecision,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -23,6 +24,11 @@ import {
  */
 
 const id = () => bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity();
+/**
+ * The id of a growing table's row: a global identity still, but its primary key is
+ * (project_id, id), as Citus requires of a table distributed by project_id (docs/scaling.md).
+ */
+const rowId = () => bigint('id', { mode: 'bigint' }).notNull().generatedAlwaysAsIdentity();
 const projectId = () =>
   bigint('project_id', { mode: 'bigint' })
     .notNull()
@@ -97,7 +103,7 @@ export const sessions = pgTable(
 export const runs = pgTable(
   'runs',
   {
-    id: id(),
+    id: rowId(),
     projectId: projectId(),
     source: text('source', { enum: ['upload', 'live'] }).notNull(),
     status: text('status', {
@@ -137,6 +143,9 @@ export const runs = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ name: 'runs_pk', columns: [t.projectId, t.id] }),
+    // A run by its id alone: GET /runs/:runId and its stream learn the project from the run.
+    index('runs_id_idx').on(t.id),
     index('runs_project_change_idx').on(t.projectId, t.changeSeq),
     uniqueIndex('runs_pipeline_job_idx')
       .on(t.projectId, t.pipeline, t.job)
@@ -153,11 +162,9 @@ export const runs = pgTable(
 export const runParts = pgTable(
   'run_parts',
   {
-    id: id(),
+    id: rowId(),
     projectId: projectId(),
-    runId: bigint('run_id', { mode: 'bigint' })
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: bigint('run_id', { mode: 'bigint' }).notNull(),
     /** `current/total`, or '' for an unsharded report. */
     shard: text('shard').notNull().default(''),
     /** SHA-256 of the report bytes: the same report uploaded again is recognised by it. */
@@ -178,7 +185,13 @@ export const runParts = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('run_parts_run_shard_idx').on(t.runId, t.shard),
+    primaryKey({ name: 'run_parts_pk', columns: [t.projectId, t.id] }),
+    foreignKey({
+      name: 'run_parts_run_fk',
+      columns: [t.projectId, t.runId],
+      foreignColumns: [runs.projectId, runs.id],
+    }).onDelete('cascade'),
+    uniqueIndex('run_parts_run_shard_idx').on(t.projectId, t.runId, t.shard),
     uniqueIndex('run_parts_content_idx').on(t.projectId, t.contentHash),
     uniqueIndex('run_parts_idempotency_idx')
       .on(t.projectId, t.idempotencyKey)
@@ -190,7 +203,7 @@ export const runParts = pgTable(
 export const tests = pgTable(
   'tests',
   {
-    id: id(),
+    id: rowId(),
     projectId: projectId(),
     /** SHA-256 of the identity tuple; unique per project. */
     identityHash: text('identity_hash').notNull(),
@@ -209,6 +222,9 @@ export const tests = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
   },
   (t) => [
+    primaryKey({ name: 'tests_pk', columns: [t.projectId, t.id] }),
+    // A test by its id alone: GET /tests/:testId learns the project from the test.
+    index('tests_id_idx').on(t.id),
     uniqueIndex('tests_identity_idx').on(t.projectId, t.identityHash),
     // A test's siblings in the other Playwright projects: files of any length, fixed in width.
     index('tests_file_idx').on(t.projectId, sql`md5(${t.file})`),
@@ -244,7 +260,12 @@ export const testResults = pgTable(
     /** Per-attempt statuses, errors and annotations; null for a plain single-attempt result. */
     details: jsonb('details'),
   },
-  (t) => [primaryKey({ columns: [t.testId, t.createdAt, t.runId, t.partId, t.repeatIndex] })],
+  (t) => [
+    primaryKey({
+      name: 'test_results_pk',
+      columns: [t.projectId, t.testId, t.createdAt, t.runId, t.partId, t.repeatIndex],
+    }),
+  ],
 );
 
 /*
@@ -327,7 +348,7 @@ export const testCommitStats = pgTable(
 export const testStats = pgTable(
   'test_stats',
   {
-    testId: bigint('test_id', { mode: 'bigint' }).primaryKey(),
+    testId: bigint('test_id', { mode: 'bigint' }).notNull(),
     projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
     /** null: never flaky; 'active' or 'resolved'. Reads age active tests to the moment of the
      *  read (db/queries/flaky-status.ts); uploads and the window job store the same. */
@@ -358,6 +379,7 @@ export const testStats = pgTable(
   // of every other test change on each upload without touching these indexes.
   // Each sort of the flaky-tests list is a range scan of one of these, forwards or backwards.
   (t) => [
+    primaryKey({ name: 'test_stats_pk', columns: [t.projectId, t.testId] }),
     index('test_stats_rate_idx')
       .on(t.projectId, t.status, t.flakeRate, t.testId)
       .where(sql`${t.status} is not null`),
@@ -401,11 +423,9 @@ export const liveSessions = pgTable(
   'live_sessions',
   {
     /** Random, handed to the reporter as `sessionId`. */
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     projectId: projectId(),
-    runId: bigint('run_id', { mode: 'bigint' })
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: bigint('run_id', { mode: 'bigint' }).notNull(),
     shard: text('shard').notNull().default(''),
     status: text('status', { enum: ['running', 'finished', 'cancelled'] }).notNull(),
     reporterVersion: text('reporter_version'),
@@ -425,6 +445,12 @@ export const liveSessions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    primaryKey({ name: 'live_sessions_pk', columns: [t.projectId, t.id] }),
+    foreignKey({
+      name: 'live_sessions_run_fk',
+      columns: [t.projectId, t.runId],
+      foreignColumns: [runs.projectId, runs.id],
+    }).onDelete('cascade'),
     check('live_sessions_status_check', sql`${t.status} in ('running', 'finished', 'cancelled')`),
     index('live_sessions_run_idx').on(t.projectId, t.runId),
     index('live_sessions_running_idx')
@@ -437,14 +463,19 @@ export const liveSessions = pgTable(
 export const liveBatches = pgTable(
   'live_batches',
   {
-    sessionId: text('session_id')
-      .notNull()
-      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    sessionId: text('session_id').notNull(),
     seq: integer('seq').notNull(),
     projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ name: 'live_batches_pk', columns: [t.sessionId, t.seq] })],
+  (t) => [
+    primaryKey({ name: 'live_batches_pk', columns: [t.projectId, t.sessionId, t.seq] }),
+    foreignKey({
+      name: 'live_batches_session_fk',
+      columns: [t.projectId, t.sessionId],
+      foreignColumns: [liveSessions.projectId, liveSessions.id],
+    }).onDelete('cascade'),
+  ],
 );
 
 /** A live run's events in stream order (`seq`): replayed to late viewers, read by teardown. */
@@ -452,20 +483,26 @@ export const liveEvents = pgTable(
   'live_events',
   {
     projectId: bigint('project_id', { mode: 'bigint' }).notNull(),
-    runId: bigint('run_id', { mode: 'bigint' })
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: bigint('run_id', { mode: 'bigint' }).notNull(),
     seq: bigint('seq', { mode: 'bigint' }).notNull(),
-    sessionId: text('session_id')
-      .notNull()
-      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    sessionId: text('session_id').notNull(),
     kind: text('kind').notNull(),
     payload: jsonb('payload').notNull(),
     createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ name: 'live_events_pk', columns: [t.projectId, t.runId, t.seq] }),
-    index('live_events_session_kind_idx').on(t.sessionId, t.kind),
+    foreignKey({
+      name: 'live_events_run_fk',
+      columns: [t.projectId, t.runId],
+      foreignColumns: [runs.projectId, runs.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'live_events_session_fk',
+      columns: [t.projectId, t.sessionId],
+      foreignColumns: [liveSessions.projectId, liveSessions.id],
+    }).onDelete('cascade'),
+    index('live_events_session_kind_idx').on(t.projectId, t.sessionId, t.kind),
   ],
 );
 
@@ -500,11 +537,9 @@ export const projectIntegrations = pgTable(
 export const scmDeliveries = pgTable(
   'scm_deliveries',
   {
-    id: id(),
+    id: rowId(),
     projectId: projectId(),
-    runId: bigint('run_id', { mode: 'bigint' })
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: bigint('run_id', { mode: 'bigint' }).notNull(),
     provider: text('provider').notNull(),
     repository: text('repository').notNull(),
     pr: text('pr').notNull(),
@@ -529,6 +564,12 @@ export const scmDeliveries = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
   (t) => [
+    primaryKey({ name: 'scm_deliveries_pk', columns: [t.projectId, t.id] }),
+    foreignKey({
+      name: 'scm_deliveries_run_fk',
+      columns: [t.projectId, t.runId],
+      foreignColumns: [runs.projectId, runs.id],
+    }).onDelete('cascade'),
     check(
       'scm_deliveries_state_check',
       sql`${t.state} in ('pending', 'sending', 'delivered', 'failed', 'skipped')`,

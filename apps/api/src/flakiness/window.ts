@@ -85,7 +85,7 @@ async function rebuildWindowCounters(
       flake_rate = ${tx.unsafe(flakeRateSql('coalesce(w.runs, 0)', 'w.flaky_runs + w.commit_flakes'))},
       listed_runs = case when t.status is not null then coalesce(w.runs, 0) end
     from test_stats t left join sums w on w.test_id = t.test_id
-    where s.test_id = t.test_id and t.project_id = ${projectId}`;
+    where s.project_id = t.project_id and s.test_id = t.test_id and t.project_id = ${projectId}`;
   await tx`
     update project_windows set tests_in_window = (
       select count(*) from test_stats where project_id = ${projectId} and runs + skipped_runs > 0)

@@ -165,7 +165,7 @@ export async function completeLiveSession(
   if (!session) throw new LiveSessionNotFound(teardown.sessionId);
   const lastSeq = teardown.summary.lastSeq;
   if (session.status !== 'finished' && lastSeq !== undefined && lastSeq !== null) {
-    const missing = await missingBatches(sql, session.id, lastSeq);
+    const missing = await missingBatches(sql, session, lastSeq);
     if (missing.length > 0) throw new BatchesMissing(missing);
   }
   const report = await rebuildReport(sql, session, teardown, context.now);

@@ -288,7 +288,7 @@ export class StreamHub {
     if (changed.length === 0) return null;
     let text = '';
     for (const { id, changeSeq } of changed) {
-      const run = await getRun(sql, id);
+      const run = await getRun(sql, id, topic.projectId);
       if (run && run.projectId === topic.projectId) {
         text += sseMessage(changeSeq, 'run-updated', { run: runDto(run) });
       }
@@ -298,7 +298,7 @@ export class StreamHub {
   }
 
   private async runSnapshotText(topic: Topic, id: bigint): Promise<string> {
-    const run = await getRun(this.options.sql, topic.runId);
+    const run = await getRun(this.options.sql, topic.runId, topic.projectId);
     if (!run || run.projectId !== topic.projectId) return '';
     return sseMessage(String(id), 'run-updated', { run: this.options.runDto(run) });
   }

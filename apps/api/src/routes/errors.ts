@@ -25,7 +25,7 @@ errorRoutes.get('/projects/:project/errors', requireViewer(), async (c) => {
   const project = await readableProject(c);
   const query = validate(errorsQuery, c.req.query(), 'query parameters');
   const offset = decodeCursor(query.cursor, offsetCursor) ?? 0;
-  const rows = await listErrorGroups(database.sql, {
+  const rows = await listErrorGroups(database.read, {
     projectId: project.id,
     since: windowStartDay(query.days ?? config.FLAKE_WINDOW_DAYS, c.get('deps').now()),
     limit: query.limit,

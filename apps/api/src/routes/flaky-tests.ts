@@ -63,11 +63,11 @@ flakyTestRoutes.get('/projects/:project/flaky-tests', requireViewer(), async (c)
   const project = await readableProject(c);
   const query = validate(flakyTestsQuery, c.req.query(), 'query parameters');
   const cursor = decodeCursor(query.cursor, flakyCursor);
-  const window = await resolveWindow(database.sql, config, project.id, query, c.get('deps').now());
+  const window = await resolveWindow(database.read, config, project.id, query, c.get('deps').now());
   // Titles read naturally A→Z; numbers (rate, runs, last seen) highest first.
   const order = query.order ?? (query.sort === 'title' ? 'asc' : 'desc');
   const after = readFlakyCursor(cursor, query.sort, order);
-  const { rows, items } = await readFlakyTestsPage(database.sql, project.id, {
+  const { rows, items } = await readFlakyTestsPage(database.read, project.id, {
     window,
     status: query.status,
     q: query.q || undefined,

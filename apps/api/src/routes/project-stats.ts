@@ -31,10 +31,10 @@ projectStatsRoutes.get('/projects/:project/stats', requireViewer(), async (c) =>
   const project = await readableProject(c);
   const query = validate(statsQuery, c.req.query(), 'query parameters');
   const now = c.get('deps').now();
-  const window = await resolveWindow(database.sql, config, project.id, query, now);
+  const window = await resolveWindow(database.read, config, project.id, query, now);
   const [counts, trend] = await Promise.all([
-    readTestCounts(database.sql, project.id, window, now),
-    listDailyTrend(database.sql, project.id, window),
+    readTestCounts(database.read, project.id, window, now),
+    listDailyTrend(database.read, project.id, window),
   ]);
   const totals = { ...noResults };
   for (const row of trend) {
@@ -68,8 +68,8 @@ projectStatsRoutes.get('/projects/:project/trend', requireViewer(), async (c) =>
   const project = await readableProject(c);
   const query = validate(trendQuery, c.req.query(), 'query parameters');
   const now = c.get('deps').now();
-  const window = await resolveWindow(database.sql, config, project.id, query, now);
-  const trend = await listDailyTrend(database.sql, project.id, window);
+  const window = await resolveWindow(database.read, config, project.id, query, now);
+  const trend = await listDailyTrend(database.read, project.id, window);
   return c.json({
     projectId: project.id,
     days: window.days,

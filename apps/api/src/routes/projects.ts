@@ -11,7 +11,7 @@ export const projectRoutes = new Hono<AppEnv>();
 projectRoutes.get('/projects', requireViewer(), async (c) => {
   const principal = c.get('principal');
   const rows = await listProjects(
-    c.get('deps').database.sql,
+    c.get('deps').database.read,
     principal.kind === 'project' ? principal.projectId : undefined,
   );
   return c.json({ items: rows.map(toProjectDto), nextCursor: null });

@@ -15,7 +15,7 @@ quarantineRoutes.get('/projects/:project/quarantine', requireViewer(), async (c)
   const project = await readableProject(c);
   validate(z.strictObject({}), c.req.query(), 'query parameters');
   const { database, config, now } = c.get('deps');
-  const rows = await listQuarantinedTests(database.sql, project.id, {
+  const rows = await listQuarantinedTests(database.read, project.id, {
     startDay: windowStartDay(config.FLAKE_WINDOW_DAYS, now()),
     days: config.FLAKE_WINDOW_DAYS,
   });

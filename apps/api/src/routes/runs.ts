@@ -39,7 +39,7 @@ runRoutes.get('/projects/:project/runs', requireViewer(), async (c) => {
   const project = await readableProject(c);
   const query = validate(listRunsQuery, c.req.query(), 'query parameters');
   const after = decodeCursor(query.cursor, runCursor);
-  const rows = await listRuns(database.sql, project.id, {
+  const rows = await listRuns(database.read, project.id, {
     ...query,
     after: after && { startedAt: after[0], id: after[1] },
   });
@@ -57,9 +57,9 @@ runRoutes.get('/runs/:runId', requireViewer(), async (c) => {
   const { database, config } = c.get('deps');
   const run = await readableRun(c);
   const [parts, results, deliveries] = await Promise.all([
-    listRunParts(database.sql, run.projectId, run.id),
-    listRunResults(database.sql, run.projectId, run.id),
-    listRunDeliveries(database.sql, run.projectId, run.id),
+    listRunParts(database.read, run.projectId, run.id),
+    listRunResults(database.read, run.projectId, run.id),
+    listRunDeliveries(database.read, run.projectId, run.id),
   ]);
   return c.json({
     run: toRunDto(run, config.publicUrl),
@@ -91,7 +91,7 @@ runRoutes.get('/runs/:runId/results', requireViewer(), async (c) => {
   const run = await readableRun(c);
   const query = validate(runResultsQuery, c.req.query(), 'query parameters');
   const after = decodeCursor(query.cursor, runResultCursor);
-  const rows = await listRunResultsPage(database.sql, run.projectId, run.id, {
+  const rows = await listRunResultsPage(database.read, run.projectId, run.id, {
     outcome: query.outcome,
     q: query.q || undefined,
     limit: query.limit,

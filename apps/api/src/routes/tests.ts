@@ -35,7 +35,7 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
   const test = await readableTest(c);
   const query = validate(detailQuery, c.req.query(), 'query parameters');
   const window = await resolveWindow(
-    database.sql,
+    database.read,
     config,
     test.projectId,
     query,
@@ -49,7 +49,7 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
     limit: REASON_LIMIT,
   };
   const [rows, flips, siblings, flakyResults, commitFlakes] = await Promise.all([
-    listFlakyTests(database.sql, test.projectId, {
+    listFlakyTests(database.read, test.projectId, {
       window,
       status: 'any',
       testIds: [test.id],
@@ -57,10 +57,10 @@ testRoutes.get('/tests/:testId', requireViewer(), async (c) => {
       order: 'asc',
       limit: 1,
     }),
-    readFlipRates(database.sql, test.projectId, [test.id], window),
-    readSiblingStats(database.sql, test.projectId, test.id, window),
-    listFlakyResults(database.sql, scope),
-    listCommitFlakes(database.sql, scope),
+    readFlipRates(database.read, test.projectId, [test.id], window),
+    readSiblingStats(database.read, test.projectId, test.id, window),
+    listFlakyResults(database.read, scope),
+    listCommitFlakes(database.read, scope),
   ]);
   const row = rows[0];
   return c.json({
@@ -115,14 +115,14 @@ testRoutes.get('/tests/:testId/history', requireViewer(), async (c) => {
   const test = await readableTest(c);
   const query = validate(historyQuery, c.req.query(), 'query parameters');
   const window = await resolveWindow(
-    database.sql,
+    database.read,
     config,
     test.projectId,
     query,
     c.get('deps').now(),
   );
   const after = decodeCursor(query.cursor, historyCursor);
-  const rows = await listTestHistory(database.sql, {
+  const rows = await listTestHistory(database.read, {
     projectId: test.projectId,
     testId: test.id,
     since: window.startDay,
@@ -164,7 +164,7 @@ testRoutes.get('/tests/:testId/errors', requireViewer(), async (c) => {
   const { database, config, now } = c.get('deps');
   const test = await readableTest(c);
   const query = validate(errorsQuery, c.req.query(), 'query parameters');
-  const groups = await listTestErrorGroups(database.sql, {
+  const groups = await listTestErrorGroups(database.read, {
     projectId: test.projectId,
     testId: test.id,
     since: windowStartDay(query.days ?? config.FLAKE_WINDOW_DAYS, now()),

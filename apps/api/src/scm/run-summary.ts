@@ -36,7 +36,10 @@ export async function readRunSummary(
   urls: { run: (runId: string) => string; test: (testId: string) => string },
 ): Promise<(RunSummary & { startedAt: Date }) | null> {
   const { projectId, runId, now, windowDays } = options;
-  const [project, run] = await Promise.all([findProject(sql, projectId), getRun(sql, runId)]);
+  const [project, run] = await Promise.all([
+    findProject(sql, projectId),
+    getRun(sql, runId, projectId),
+  ]);
   if (!project || !run || run.projectId !== projectId) return null;
   const [results, parts] = await Promise.all([
     sql<FailedOrFlakyResult[]>`

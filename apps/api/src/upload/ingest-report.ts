@@ -103,7 +103,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
     storedResults = 0,
   ): Promise<IngestOutcome> => {
     const [run, flakiness] = await Promise.all([
-      getRun(db, runId),
+      getRun(db, runId, projectId),
       readRunFlakiness(db, projectId, runId, stateWindow),
     ]);
     // Inside the upload's transaction the run is locked; outside it (a duplicate upload), the

@@ -158,7 +158,8 @@ export async function applyEventBatch(
         skipped = skipped + ${delta.skipped},
         last_event_at = greatest(last_event_at, ${now}),
         status = case when status = 'cancelled' then 'running' else status end
-      where id = ${session.id} and exists (select 1 from numbered)
+      where project_id = ${session.projectId} and id = ${session.id}
+        and exists (select 1 from numbered)
     )
     select event_seq::text as last from numbered`;
   return row ? BigInt(row.last) : null;
@@ -167,13 +168,15 @@ export async function applyEventBatch(
 /** Batch numbers up to `lastSeq` that never arrived (at most `limit`). */
 export async function missingBatches(
   sql: Sql,
-  sessionId: string,
+  session: Pick<LiveSessionRow, 'id' | 'projectId'>,
   lastSeq: number,
   limit = 1000,
 ): Promise<number[]> {
   const rows = await sql<{ seq: number }[]>`
     select s.seq from generate_series(0, ${lastSeq}::int) as s(seq)
-    where not exists (select 1 from live_batches b where b.session_id = ${sessionId} and b.seq = s.seq)
+    where not exists (
+      select 1 from live_batches b
+      where b.project_id = ${session.projectId} and b.session_id = ${session.id} and b.seq = s.seq)
     order by s.seq limit ${limit}`;
   return rows.map((row) => row.seq);
 }
@@ -201,7 +204,7 @@ export async function finishSession(
   await tx`
     update live_sessions set status = 'finished',
       teardown = ${tx.json(teardown as Parameters<typeof tx.json>[0])}
-    where id = ${session.id}`;
+    where project_id = ${session.projectId} and id = ${session.id}`;
 }
 
 export interface StreamEventRow {
@@ -301,8 +304,8 @@ export async function cancelOrphanedSessions(
   return sql.begin(async (tx) => {
     const sessions = await tx<OrphanedSession[]>`
       update live_sessions set status = 'cancelled'
-      where id in (
-        select id from live_sessions
+      where (project_id, id) in (
+        select project_id, id from live_sessions
         where status = 'running' and last_event_at < ${cutoff}
         order by last_event_at limit ${limit}
         for update skip locked)

@@ -268,9 +268,20 @@ export async function setRunExcluded(
     where project_id = ${projectId} and id = ${runId}`;
 }
 
-export async function getRun(sql: Sql | TxSql, runId: string): Promise<RunRow | undefined> {
+/**
+ * The run, by its id. With the project known, a lookup by primary key (one shard under Citus);
+ * without it, by the id alone (runs_id_idx): the entry point of GET /runs/:runId, which learns the
+ * project from the run (docs/scaling.md).
+ */
+export async function getRun(
+  sql: Sql | TxSql,
+  runId: string,
+  projectId?: string,
+): Promise<RunRow | undefined> {
   if (!/^\d{1,18}$/.test(runId)) return undefined;
-  const [row] = await sql<RunRow[]>`select ${runColumns(sql)} from runs r where r.id = ${runId}`;
+  const [row] = await sql<RunRow[]>`
+    select ${runColumns(sql)} from runs r
+    where r.id = ${runId} ${projectId === undefined ? sql`` : sql`and r.project_id = ${projectId}`}`;
   return row;
 }
 
