@@ -157,6 +157,8 @@ const deliberatelyGlobal: Record<string, string> = {
     "the outbox worker's claim: the next due deliveries of any project (then each by project_id and id)",
   'db/queries/deliveries.ts:readOutboxHealth': 'admin health: outbox depth over all projects',
   'db/queries/health.ts:readHealth': 'admin health: the number of runs over all projects',
+  'db/queries/live.ts:countRunningLiveSessions':
+    '/metrics: live sessions running over all projects (a gauge read at scrape time)',
   'db/queries/integrations.ts:countIntegrationsByKeyId':
     'start check of ENCRYPTION_KEY: integrations per key id over all projects',
   'db/queries/integrations.ts:countIntegrations':
