@@ -11,6 +11,7 @@ import { seedDemo, type SeededDemo } from './demo/seed-demo.ts';
 import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
 import { startLiveOrphanJob } from './jobs/live-orphans.ts';
 import { startWindowMaintenance } from './jobs/window-maintenance.ts';
+import { createRateLimitStores } from './http/rate-limit-stores.ts';
 import { createLiveServices } from './live-services.ts';
 import { createLogger } from './logger.ts';
 import { startConfiguredDeliveries } from './scm/start-deliveries.ts';
@@ -80,6 +81,12 @@ async function main(): Promise<void> {
       })
     : null;
 
+  const rateLimits = createRateLimitStores({
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.RATE_LIMIT_REDIS_PREFIX,
+    logger,
+    now,
+  });
   const app = createApp({
     config,
     database,
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
     now,
     live,
     encryptionKeys,
+    rateLimits,
   });
   const dashboard = await loadDashboard(config);
   const server = createServer(createListener(app.fetch, dashboard));
@@ -116,6 +124,7 @@ async function main(): Promise<void> {
     await new Promise<void>((done) => server.close(() => done()));
     // The send in progress ends; what is still queued waits in the outbox for the next start.
     await deliveries?.stop();
+    await rateLimits.close();
     await database.close();
     process.exit(0);
   };

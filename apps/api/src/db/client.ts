@@ -16,6 +16,12 @@ export interface Database {
   connect(options?: ConnectOptions): Sql;
   /** Ids of known tests by identity, shared by the uploads to this database. */
   testIds: TestIdCache;
+  /**
+   * A pool whose every statement the server cancels after `ms` (statement_timeout), for requests
+   * with a time budget; one per budget, of the main pool's size. Embedded: the one connection
+   * (PGlite runs a statement to its end; the request's own deadline still answers).
+   */
+  timed(ms: number): Sql;
   close(): Promise<void>;
 }
 
@@ -29,6 +35,8 @@ export interface DatabaseOptions {
 
 export interface ConnectOptions {
   max?: number;
+  /** Sets statement_timeout on each connection. */
+  statementTimeoutMs?: number;
   /**
    * Sets TCP_NODELAY, which postgres.js leaves off: with Nagle's algorithm a COPY waits on a
    * delayed ACK (~40–90 ms over TCP). Only for single-host TCP connections.
@@ -65,15 +73,35 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         ...driverOptions,
         max: o.max ?? 1,
         ...(o.noDelay ? { socket: noDelaySocket } : {}),
+        ...(o.statementTimeoutMs
+          ? {
+              connection: {
+                ...driverOptions.connection,
+                statement_timeout: o.statementTimeoutMs,
+              },
+            }
+          : {}),
       });
     // Uploads send multi-megabyte statements, pipelined: don't let Nagle hold their last segment.
-    const sql = connect({ max: options.poolSize ?? 10, noDelay: isSingleTcpHost(url) });
+    const noDelay = isSingleTcpHost(url);
+    const sql = connect({ max: options.poolSize ?? 10, noDelay });
+    const timedPools = new Map<number, Sql>();
     return {
       mode: 'postgres',
       sql,
       connect,
       testIds: new TestIdCache(),
-      close: () => sql.end({ timeout: 5 }),
+      timed(ms) {
+        let pool = timedPools.get(ms);
+        if (!pool) {
+          pool = connect({ max: options.poolSize ?? 10, noDelay, statementTimeoutMs: ms });
+          timedPools.set(ms, pool);
+        }
+        return pool;
+      },
+      async close() {
+        await Promise.all([...timedPools.values(), sql].map((pool) => pool.end({ timeout: 5 })));
+      },
     };
   }
   const server = await startEmbeddedServer(options.dataDir ?? null);
@@ -94,6 +122,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     sql,
     connect,
     testIds: new TestIdCache(),
+    timed: () => sql,
     async close() {
       await sql.end({ timeout: 5 });
       await server.stop();

@@ -5,6 +5,7 @@ import type { LiveBus } from '../live/bus.ts';
 import type { StreamHub } from '../live/stream-hub.ts';
 import type { KeyedThrottle } from '../live/throttle.ts';
 import type { EncryptionKeys } from '../scm/token-keys.ts';
+import type { RateLimitStores } from './rate-limit-stores.ts';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
 export interface LiveServices {
@@ -29,6 +30,8 @@ export interface AppDeps {
   /** ENCRYPTION_KEY's keyring, which seals and opens provider tokens; null when unset (no
    *  integration can then be created). */
   encryptionKeys: EncryptionKeys | null;
+  /** Where the rate limits count (memory or Redis); default in memory, on `now`. */
+  rateLimits?: RateLimitStores;
 }
 
 /** A dashboard login the caller presented instead of a token: it may read, never write. */
@@ -48,5 +51,7 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     principal: Principal;
+    /** Aborted at the request's deadline (requests with a time budget only). */
+    signal: AbortSignal | undefined;
   };
 }

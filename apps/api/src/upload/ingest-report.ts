@@ -58,6 +58,8 @@ export interface IngestInput {
   /** A live session's teardown: the report completes this run, and `prepare` runs in the
    *  transaction right after the run is locked (the session ends with the part's commit). */
   live?: { runId: string; prepare(tx: TxSql): Promise<void> };
+  /** The request's deadline: once aborted, the transaction rolls back instead of committing. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface IngestOutcome {
@@ -213,6 +215,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
       if (excludedFromStats) {
         await stored.written;
+        input.signal?.throwIfAborted();
         return answer(tx, run.id, true);
       }
       const counted = report.results.map((r, i) => ({
@@ -237,6 +240,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       });
       // Read before the commit, on the transaction's connection, sent right after the states.
       const [outcome] = await Promise.all([answer(tx, run.id, true, newlyDetected), written]);
+      input.signal?.throwIfAborted();
       return outcome;
     });
     rememberIds();
