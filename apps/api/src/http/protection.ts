@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientAddress } from './client-address.ts';
 import { requestDeadline } from './deadline.ts';
-import { createRateLimitStores, type LimitName } from './rate-limit-stores.ts';
+import { createRateLimitStores } from './rate-limit-stores.ts';
 import { rateLimit, tokenKey } from './rate-limits.ts';
-import type { AppDeps, AppEnv } from './types.ts';
+import type { AppDeps, AppEnv, LimitName } from './types.ts';
 
 /** What a request to /api is, for its limit and its time budget. */
 type RequestKind = LimitName | 'stream';

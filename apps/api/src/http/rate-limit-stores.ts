@@ -2,16 +2,9 @@ import type { ClientRateLimitInfo, HonoConfigType, RedisClient, Store } from 'ho
 import { RedisStore } from 'hono-rate-limiter';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import type { AppEnv } from './types.ts';
+import type { AppEnv, RateLimitStores } from './types.ts';
 
-/** The limits of DESIGN.md §8, each counted apart. */
-export type LimitName = 'uploads' | 'ingest' | 'reads' | 'admin' | 'logins';
-
-export interface RateLimitStores {
-  /** A store of its own for one limit; answers reset times on the app's clock. */
-  storeFor(name: LimitName): Store<AppEnv>;
-  close(): Promise<void>;
-}
+export type { RateLimitStores } from './types.ts';
 
 /**
  * Fixed windows in memory, on the app's clock (so tests move time instead of waiting). Expired

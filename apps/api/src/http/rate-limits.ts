@@ -3,8 +3,7 @@ import { rateLimiter, type RateLimitInfo } from 'hono-rate-limiter';
 import { ApiError } from '../errors.ts';
 import { sha256Hex } from './auth.ts';
 import { clientAddress } from './client-address.ts';
-import type { LimitName, RateLimitStores } from './rate-limit-stores.ts';
-import type { AppEnv } from './types.ts';
+import type { AppEnv, LimitName, RateLimitStores } from './types.ts';
 
 /** Every limit counts requests per minute, in fixed windows. */
 const WINDOW_MS = 60_000;

@@ -5,7 +5,7 @@ import type { LiveBus } from '../live/bus.ts';
 import type { StreamHub } from '../live/stream-hub.ts';
 import type { KeyedThrottle } from '../live/throttle.ts';
 import type { EncryptionKeys } from '../scm/token-keys.ts';
-import type { RateLimitStores } from './rate-limit-stores.ts';
+import type { Store } from 'hono-rate-limiter';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
 export interface LiveServices {
@@ -32,6 +32,16 @@ export interface AppDeps {
   encryptionKeys: EncryptionKeys | null;
   /** Where the rate limits count (memory or Redis); default in memory, on `now`. */
   rateLimits?: RateLimitStores;
+}
+
+/** The limits of DESIGN.md §8, each counted apart. */
+export type LimitName = 'uploads' | 'ingest' | 'reads' | 'admin' | 'logins';
+
+/** Where the limits count (see rate-limit-stores.ts). */
+export interface RateLimitStores {
+  /** A store of its own for one limit; answers reset times on the app's clock. */
+  storeFor(name: LimitName): Store<AppEnv>;
+  close(): Promise<void>;
 }
 
 /** A dashboard login the caller presented instead of a token: it may read, never write. */
