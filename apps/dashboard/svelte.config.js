@@ -28,5 +28,9 @@ export default {
   kit: {
     adapter: adapter({ out: 'build', precompress: true }),
     csp,
+    // Form posts (login, logout) from another origin are refused with 403. SvelteKit compares the
+    // Origin header with the page's origin: adapter-node learns it from ORIGIN (a service of its
+    // own) or from the API's listener (same port: PROTOCOL_HEADER and Host). No origin is trusted.
+    csrf: { trustedOrigins: [] },
   },
 };

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { refuseCrossSiteCookieWrites } from './http/cross-site.ts';
 import { renderError, renderNotFound } from './http/errors.ts';
 import { observeRequests } from './http/observe-requests.ts';
+import { protectApi } from './http/protection.ts';
 import type { AppDeps, AppEnv } from './http/types.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { errorRoutes } from './routes/errors.ts';
@@ -14,6 +17,7 @@ import { projectStatsRoutes } from './routes/project-stats.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { securityTxtRoutes } from './routes/security-txt.ts';
 import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { streamRoutes } from './routes/streams.ts';
@@ -53,11 +57,41 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         defaultSrc: ["'none'"],
         frameAncestors: ["'none'"],
       },
+      // Only where the public address is https: HSTS sent over plain http would be ignored, and
+      // a browser remembering it would lock out a later http start.
+      strictTransportSecurity: deps.config.publicUrl.startsWith('https:')
+        ? 'max-age=31536000; includeSubDomains'
+        : false,
     }),
   );
+  if (deps.config.CORS_ORIGINS.length > 0) {
+    // Tokens are sent as headers, never as cookies: no credentials across origins.
+    app.use(
+      '/api/*',
+      cors({
+        origin: deps.config.CORS_ORIGINS,
+        credentials: false,
+        allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+        allowHeaders: [
+          'authorization',
+          'content-type',
+          'content-encoding',
+          'x-api-key',
+          'idempotency-key',
+          'last-event-id',
+          'x-request-id',
+        ],
+        exposeHeaders: ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'x-request-id'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use('/api/*', refuseCrossSiteCookieWrites(deps.config.publicUrl));
+  app.use('/api/*', protectApi(deps));
 
   app.route('/', healthRoutes);
   app.route('/', metricsRoutes);
+  app.route('/', securityTxtRoutes);
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/reports', reportRoutes);
   app.route('/api/v1/ingest', ingestRoutes);

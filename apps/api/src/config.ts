@@ -74,6 +74,57 @@ const configSchema = z.object({
   SERVE_DASHBOARD: booleanish.default(true),
   /** The dashboard's adapter-node build; default the workspace's apps/dashboard/build. */
   DASHBOARD_DIR: optionalString,
+  /**
+   * Protection (DESIGN.md §8). Rate limits are requests per minute, 0 turns one off: uploads and
+   * live events per project token (by its hash), reads, admin calls and logins per client address.
+   */
+  RATE_LIMIT_UPLOADS_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  RATE_LIMIT_INGEST_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  RATE_LIMIT_READS_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  RATE_LIMIT_ADMIN_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  RATE_LIMIT_LOGINS_PER_MIN: z.coerce.number().int().min(0).max(1_000_000).default(10),
+  /** Shares the limits between instances; unset: each process counts in memory. */
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  /** Prefix of the limits' keys in Redis (several deployments may share one Redis). */
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('flackyness:rl:'),
+  /** Proxies in front whose X-Forwarded-For is believed: 0 ignores the header. */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** A request's time budget; its database statements are cancelled by the server with it. */
+  INGEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  READ_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** Origins allowed to call the API from a browser (comma-separated); empty: no CORS headers. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const origins = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || parsed.origin !== origin.replace(/\/+$/, '')) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an origin (scheme://host[:port])`,
+          });
+          return z.NEVER;
+        }
+      }
+      return origins.map((origin) => origin.replace(/\/+$/, ''));
+    }),
+  /** security.txt's Contact: where to report a vulnerability; operators set their own. */
+  SECURITY_CONTACT: z.string().min(1).default('mailto:security@flackyness.dev'),
   /** Pull/merge request deliveries (DESIGN.md §7): send them from this process. */
   SCM_DELIVERIES: booleanish.default(true),
   /** How often the outbox is looked at for due deliveries. */

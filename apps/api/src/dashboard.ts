@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import type { Config } from './config.ts';
+import { IN_PROCESS_CALL } from './http/client-address.ts';
 
 /**
  * One port for the API and the dashboard: paths the API owns go to the Hono app, every other path
@@ -40,6 +41,12 @@ export async function loadDashboard(config: Config): Promise<DashboardHandler | 
   if (!existsSync(file)) return undefined;
   // Read by adapter-node when its handler is imported; an operator's ORIGIN still comes first.
   process.env.PROTOCOL_HEADER ??= PROTOCOL_HEADER;
+  // The visitor's address, which the dashboard names to the API (rate limits), read as the API
+  // reads it: through the same TRUST_PROXY hops of X-Forwarded-For.
+  if (config.TRUST_PROXY > 0) {
+    process.env.ADDRESS_HEADER ??= 'x-forwarded-for';
+    process.env.XFF_DEPTH ??= String(config.TRUST_PROXY);
+  }
   const module = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
   // The public URL's scheme when one is set (TLS ends at a proxy in front), else the socket's.
   const publicProtocol = config.PUBLIC_URL
@@ -55,12 +62,14 @@ export async function loadDashboard(config: Config): Promise<DashboardHandler | 
 
 /** The listener for the one port; without a dashboard, the API answers every path. */
 export function createListener(
-  fetchApi: (request: Request) => Response | Promise<Response>,
+  fetchApi: (request: Request, env?: Record<string, unknown>) => Response | Promise<Response>,
   dashboard: DashboardHandler | undefined,
 ): RequestListener {
   const api = getRequestListener(fetchApi);
   if (!dashboard) return api;
-  (globalThis as Record<symbol, unknown>)[API_FETCH] = fetchApi;
+  // Marked as the dashboard's own calls: their X-Forwarded-For is the dashboard's word, not a client's.
+  (globalThis as Record<symbol, unknown>)[API_FETCH] = (request: Request) =>
+    fetchApi(request, { [IN_PROCESS_CALL]: true });
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (API_PATH.test(path)) {

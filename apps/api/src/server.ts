@@ -11,6 +11,7 @@ import { seedDemo, type SeededDemo } from './demo/seed-demo.ts';
 import { startPartitionMaintenance } from './jobs/partition-maintenance.ts';
 import { startLiveOrphanJob } from './jobs/live-orphans.ts';
 import { startWindowMaintenance } from './jobs/window-maintenance.ts';
+import { createRateLimitStores } from './http/rate-limit-stores.ts';
 import { createLiveServices } from './live-services.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createLogger } from './logger.ts';
@@ -85,6 +86,12 @@ async function main(): Promise<void> {
     : null;
   const lifecycle = { draining: false };
 
+  const rateLimits = createRateLimitStores({
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.RATE_LIMIT_REDIS_PREFIX,
+    logger,
+    now,
+  });
   const app = createApp({
     config,
     database,
@@ -96,6 +103,7 @@ async function main(): Promise<void> {
     encryptionKeys,
     metrics,
     lifecycle,
+    rateLimits,
   });
   const dashboard = await loadDashboard(config);
   const listener = createListener(app.fetch, dashboard);
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
     // The send in progress ends; what is still queued waits in the outbox for the next start.
     await deliveries?.stop();
     await live.close();
+    await rateLimits.close();
     await database.close();
     logger.info({ ms: Date.now() - began }, 'stopped');
     process.exit(0);

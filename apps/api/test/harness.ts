@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createPartitionsAhead } from '../src/db/partitions.ts';
+import { createRateLimitStores } from '../src/http/rate-limit-stores.ts';
 import { createLiveServices } from '../src/live-services.ts';
 import { createLogger, type Logger } from '../src/logger.ts';
 import {
@@ -26,8 +27,11 @@ export interface TestApp {
   adminToken: string;
   encryptionKeys: EncryptionKeys | null;
   live: ReturnType<typeof createLiveServices>;
-  /** Sends a request through the real app (no network). */
-  request(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Sends a request through the real app (no network), from `from.address` as the socket's peer
+   * when given (what the per-address limits see), else from no socket at all.
+   */
+  request(path: string, init?: RequestInit, from?: { address: string }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -53,6 +57,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const url = dbMode === 'postgres' ? (options.databaseUrl ?? inject('postgresUrl')) : undefined;
   const config = loadConfig({
     NODE_ENV: 'test',
+    // Off unless a test turns one on: suites upload and read far more than 60 times a minute
+    // through one token or one address. The production defaults are the config's.
+    RATE_LIMIT_UPLOADS_PER_MIN: '0',
+    RATE_LIMIT_INGEST_PER_MIN: '0',
+    RATE_LIMIT_READS_PER_MIN: '0',
+    RATE_LIMIT_ADMIN_PER_MIN: '0',
+    RATE_LIMIT_LOGINS_PER_MIN: '0',
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'silent',
     LOG_REQUESTS: 'false',
@@ -74,15 +85,23 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ? null
       : (config.ENCRYPTION_KEY ?? parseEncryptionKeys(`test:${generateEncryptionKey()}`));
   const live = createLiveServices({ database, config, logger, heartbeatMs: options.heartbeatMs });
+  const now = options.now ?? (() => new Date());
+  const rateLimits = createRateLimitStores({
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.RATE_LIMIT_REDIS_PREFIX,
+    logger,
+    now,
+  });
   const app = createApp({
     config,
     database,
     logger,
     adminToken,
     startedAt: new Date(),
-    now: options.now ?? (() => new Date()),
+    now,
     live,
     encryptionKeys,
+    rateLimits,
   });
   return {
     app,
@@ -91,8 +110,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     adminToken,
     encryptionKeys,
     live,
-    request: async (path, init) => app.request(path, init),
+    request: async (path, init, from) =>
+      app.request(
+        path,
+        init,
+        from ? { incoming: { socket: { remoteAddress: from.address } } } : undefined,
+      ),
     close: async () => {
+      await rateLimits.close();
       await live.close();
       await database.close();
     },

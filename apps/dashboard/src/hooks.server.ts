@@ -22,6 +22,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'same-origin');
   response.headers.set('x-frame-options', 'DENY');
+  // Served as https (PUBLIC_URL's scheme on the API's port, or ORIGIN as a service of its own).
+  if (event.url.protocol === 'https:')
+    response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
   // Pages show one viewer's data: never let a shared cache keep them.
   if (!response.headers.has('cache-control'))
     response.headers.set('cache-control', 'private, no-store');

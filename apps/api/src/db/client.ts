@@ -26,6 +26,12 @@ export interface Database {
    *  itself): its size, and the TCP connections it holds open now (null when not observed: a
    *  Unix socket or several hosts, which postgres.js connects itself). */
   pool: { max: number; openConnections(): number | null };
+  /**
+   * A pool whose every statement the server cancels after `ms` (statement_timeout), for requests
+   * with a time budget; one per budget, of the main pool's size. Embedded: the one connection
+   * (PGlite runs a statement to its end; the request's own deadline still answers).
+   */
+  timed(ms: number): Sql;
   close(): Promise<void>;
 }
 
@@ -41,6 +47,8 @@ export interface DatabaseOptions {
 
 export interface ConnectOptions {
   max?: number;
+  /** Sets statement_timeout on each connection. */
+  statementTimeoutMs?: number;
   /**
    * Sets TCP_NODELAY, which postgres.js leaves off: with Nagle's algorithm a COPY waits on a
    * delayed ACK (~40–90 ms over TCP). Only for single-host TCP connections.
@@ -94,6 +102,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         ...driverOptions,
         max: o.max ?? 1,
         ...(o.noDelay ? { socket: sockets?.socket ?? noDelaySocket } : {}),
+        ...(o.statementTimeoutMs
+          ? {
+              connection: {
+                ...driverOptions.connection,
+                statement_timeout: o.statementTimeoutMs,
+              },
+            }
+          : {}),
       });
     // Uploads send multi-megabyte statements, pipelined: don't let Nagle hold their last segment.
     const max = options.poolSize ?? 10;
@@ -102,6 +118,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const sql = connect({ max, noDelay: singleHost }, sockets);
     const readUrl = options.readUrl;
     const read = readUrl ? postgres(readUrl, { ...driverOptions, max }) : sql;
+    const timedPools = new Map<number, Sql>();
     return {
       mode: 'postgres',
       sql,
@@ -109,11 +126,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connect: (o) => connect(o),
       testIds: new TestIdCache(),
       pool: { max, openConnections: () => (singleHost ? sockets.count() : null) },
+      timed(ms) {
+        let pool = timedPools.get(ms);
+        if (!pool) {
+          pool = connect({ max, noDelay: singleHost, statementTimeoutMs: ms });
+          timedPools.set(ms, pool);
+        }
+        return pool;
+      },
       async close() {
-        await Promise.all([
-          sql.end({ timeout: 5 }),
-          read === sql ? null : read.end({ timeout: 5 }),
-        ]);
+        await Promise.all(
+          [...timedPools.values(), sql, ...(read === sql ? [] : [read])].map((pool) =>
+            pool.end({ timeout: 5 }),
+          ),
+        );
       },
     };
   }
@@ -138,6 +164,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     connect: (o) => connect(o),
     testIds: new TestIdCache(),
     pool: { max: 1, openConnections: () => sockets.count() },
+    timed: () => sql,
     async close() {
       await sql.end({ timeout: 5 });
       await server.stop();

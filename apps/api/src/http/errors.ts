@@ -9,6 +9,10 @@ export function renderError(error: Error, c: Context<AppEnv>): Response {
     for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
     return c.json(errorBody(error.code, error.message, error.details), error.status);
   }
+  // query_canceled: a statement ran past the request's statement_timeout (see deadline.ts).
+  if ((error as { code?: unknown }).code === '57014') {
+    return c.json(errorBody('timeout', 'The request took too long and was stopped'), 504);
+  }
   if (error instanceof HTTPException && error.status < 500) {
     return c.json(errorBody('bad_request', error.message || 'Bad request'), error.status);
   }

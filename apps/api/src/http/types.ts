@@ -6,6 +6,7 @@ import type { StreamHub } from '../live/stream-hub.ts';
 import type { KeyedThrottle } from '../live/throttle.ts';
 import type { EncryptionKeys } from '../scm/token-keys.ts';
 import type { Metrics } from './metrics.ts';
+import type { Store } from 'hono-rate-limiter';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
 export interface LiveServices {
@@ -35,6 +36,18 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Set while the server stops: GET /ready answers 503 so load balancers move away. */
   lifecycle?: { readonly draining: boolean };
+  /** Where the rate limits count (memory or Redis); default in memory, on `now`. */
+  rateLimits?: RateLimitStores;
+}
+
+/** The limits of DESIGN.md §8, each counted apart. */
+export type LimitName = 'uploads' | 'ingest' | 'reads' | 'admin' | 'logins';
+
+/** Where the limits count (see rate-limit-stores.ts). */
+export interface RateLimitStores {
+  /** A store of its own for one limit; answers reset times on the app's clock. */
+  storeFor(name: LimitName): Store<AppEnv>;
+  close(): Promise<void>;
 }
 
 /** A dashboard login the caller presented instead of a token: it may read, never write. */
@@ -55,5 +68,7 @@ export interface AppEnv {
     logger: Logger;
     principal: Principal;
     metrics: Metrics;
+    /** Aborted at the request's deadline (requests with a time budget only). */
+    signal: AbortSignal | undefined;
   };
 }

@@ -69,6 +69,7 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     now: now(),
     retentionMonths: config.RETENTION_MONTHS,
     settings: ingestSettings(config),
+    signal: c.get('signal'),
   }).catch((error: unknown) => {
     throw ingestRefusal(error);
   });

@@ -58,6 +58,8 @@ export interface IngestInput {
   /** A live session's teardown: the report completes this run, and `prepare` runs in the
    *  transaction right after the run is locked (the session ends with the part's commit). */
   live?: { runId: string; prepare(tx: TxSql): Promise<void> };
+  /** The request's deadline: once aborted, the transaction rolls back instead of committing. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface IngestOutcome {
@@ -216,6 +218,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
       // A mass-failure run is stored and shown, but counts for nothing in flakiness statistics.
       if (excludedFromStats) {
         await stored.written;
+        input.signal?.throwIfAborted();
         return answer(tx, run.id, true, [], report.results.length);
       }
       const counted = report.results.map((r, i) => ({
@@ -243,6 +246,7 @@ export async function ingestReport(sql: Sql, input: IngestInput): Promise<Ingest
         answer(tx, run.id, true, newlyDetected, report.results.length),
         written,
       ]);
+      input.signal?.throwIfAborted();
       return outcome;
     });
     rememberIds();

@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, logIn, openPage } from '../browser';
 import { XSS_TITLE } from '../global-setup';
+import { startDashboard } from '../server';
 
 /** User text is shown as text, never run; the CSP needs no unsafe-eval. */
 let browser: Browser;
@@ -47,5 +48,37 @@ describe('hostile text', () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('cross-site form posts (CSRF)', () => {
+  const post = (url: string, origin: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=flk_not_a_token',
+      redirect: 'manual',
+    });
+
+  async function expectRefusedAcrossSites(base: string) {
+    for (const path of ['/login', '/logout']) {
+      const response = await post(`${base}${path}`, 'https://evil.example');
+      expect(response.status, path).toBe(403);
+    }
+    // The same form from its own origin goes through to the action (a wrong token: no 403).
+    expect((await post(`${base}/login`, base)).status).not.toBe(403);
+  }
+
+  it('are refused with 403 on the API’s port', async () => {
+    await expectRefusedAcrossSites(inject('baseUrl'));
+  });
+
+  it('are refused with 403 by the dashboard as a service of its own (ORIGIN)', async () => {
+    const dashboard = await startDashboard(inject('baseUrl'));
+    try {
+      await expectRefusedAcrossSites(dashboard.url);
+    } finally {
+      await dashboard.stop();
+    }
   });
 });

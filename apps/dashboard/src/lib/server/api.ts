@@ -1,4 +1,5 @@
 import { error, redirect, type Cookies } from '@sveltejs/kit';
+import { getRequestEvent } from '$app/server';
 import type { ApiErrorBody } from '@flackyness/shared/api';
 import { SESSION_COOKIE, config } from './config';
 import { clearSessionCookie, loginHref } from './session';
@@ -15,9 +16,24 @@ type ApiFetch = (request: Request) => Response | Promise<Response>;
 /** Set by the API server when it serves the dashboard in the same process: no loopback socket. */
 const IN_PROCESS = Symbol.for('flackyness.apiFetch');
 
+/** The visitor's address, for the API's per-address limits; none outside a request. */
+function visitorAddress(): string | undefined {
+  try {
+    return getRequestEvent().getClientAddress();
+  } catch {
+    return undefined;
+  }
+}
+
 function transport(): ApiFetch {
   const handedOver = (globalThis as Record<symbol, unknown>)[IN_PROCESS];
-  return typeof handedOver === 'function' ? (handedOver as ApiFetch) : (request) => fetch(request);
+  if (typeof handedOver !== 'function') return (request) => fetch(request);
+  // In process the API believes this header (it has no socket to look at): the visitor's address.
+  return (request) => {
+    const address = visitorAddress();
+    if (address) request.headers.set('x-forwarded-for', address);
+    return (handedOver as ApiFetch)(request);
+  };
 }
 
 export class ApiFailure extends Error {
