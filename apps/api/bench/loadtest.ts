@@ -129,10 +129,10 @@ async function main() {
       // The load is the point: the per-token and per-IP limits would refuse most of it (one
       // address sends it all). Their own tests prove them.
       RATE_LIMIT_UPLOADS_PER_MIN: '0',
-      RATE_LIMIT_LIVE_PER_MIN: '0',
+      RATE_LIMIT_INGEST_PER_MIN: '0',
       RATE_LIMIT_READS_PER_MIN: '0',
       RATE_LIMIT_ADMIN_PER_MIN: '0',
-      RATE_LIMIT_LOGIN_PER_MIN: '0',
+      RATE_LIMIT_LOGINS_PER_MIN: '0',
     },
   });
   const url = server.url;
