@@ -136,7 +136,49 @@ describe.skipIf(dbMode !== 'postgres')('several API processes, one PostgreSQL', 
     }
   });
 
-  // Rate limits shared by the processes (hono-rate-limiter's Redis store, REDIS_URL) belong to the
-  // protection work (DESIGN.md §8); their cross-process test goes here once that store is in.
-  it.todo('counts one token against one limit across both processes (REDIS_URL)');
+  it('counts one token, and one address, against one limit across both processes (REDIS_URL)', async () => {
+    // Two more processes sharing their limits in Redis, under a prefix of this test's own.
+    const env = {
+      DATABASE_URL: (database as { url: string }).url,
+      ADMIN_TOKEN: ADMIN,
+      SERVE_DASHBOARD: 'false',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RATE_LIMIT_REDIS_PREFIX: `flk-test:${process.pid}:${Date.now()}:`,
+      RATE_LIMIT_UPLOADS_PER_MIN: '4',
+      RATE_LIMIT_READS_PER_MIN: '3',
+    };
+    const [c, d] = await Promise.all([startServer({ env }), startServer({ env })]);
+    try {
+      const { project, token } = await createProjectOn(a.url, ADMIN, 'Limits across processes');
+      const other = await createProjectOn(a.url, ADMIN, 'Another token');
+      const send = (server: RunningServer, key: string, i: number) =>
+        fetch(`${server.url}/api/v1/reports?pipeline=limit-${i}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: reportBytes('basic'),
+        });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await send(i % 2 ? c : d, token, i)).status);
+      expect(statuses.every((s) => s === 201 || s === 200)).toBe(true);
+      // The fifth upload of the minute, on either process, is one too many.
+      const refused = await send(c, token, 4);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await send(d, token, 5)).status).toBe(429);
+      // Another token counts apart.
+      expect((await send(d, other.token, 6)).status).toBe(201);
+
+      // Reads count by address: three on one process and the other, then refused on both.
+      const readOn = (server: RunningServer) =>
+        fetch(`${server.url}/api/v1/projects/${project.slug}/runs`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+      const reads = [await readOn(c), await readOn(d), await readOn(c)].map((r) => r.status);
+      expect(reads).toEqual([200, 200, 200]);
+      expect((await readOn(d)).status).toBe(429);
+      expect((await readOn(c)).status).toBe(429);
+    } finally {
+      await Promise.all([c.stop(), d.stop()]);
+    }
+  });
 });
