@@ -111,6 +111,13 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', route: '/ready', access: 'public', ok: 200, paths: () => ['/ready'] },
   // Without METRICS_TOKEN (its own test covers the token): no project data, only counts.
   { method: 'GET', route: '/metrics', access: 'public', ok: 200, paths: () => ['/metrics'] },
+  {
+    method: 'GET',
+    route: '/.well-known/security.txt',
+    access: 'public',
+    ok: 200,
+    paths: () => ['/.well-known/security.txt'],
+  },
   // Sessions
   {
     method: 'POST',

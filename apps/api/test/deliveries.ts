@@ -1,11 +1,36 @@
 import { createLogger, type Logger } from '../src/logger.ts';
 import type { DeliveryWorker } from '../src/scm/delivery-worker.ts';
 import { startConfiguredDeliveries } from '../src/scm/start-deliveries.ts';
-import { adminHeaders, uploadReport, type TestApp } from './harness.ts';
+import {
+  adminHeaders,
+  createIsolatedDatabase,
+  dbMode,
+  startTestApp,
+  uploadReport,
+  type TestApp,
+  type TestAppOptions,
+} from './harness.ts';
 import { loadReport, type ReportName } from './fixtures/reports.ts';
 
 /** A commit the fake platforms' pull requests have at their head, and the uploads name. */
 export const HEAD_SHA = '4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b';
+
+/**
+ * A test app on a database of its own: its outbox worker claims every due delivery of the
+ * database, so another file's deliveries on the shared PostgreSQL test database must not be there.
+ */
+export async function startOutboxApp(options: TestAppOptions = {}): Promise<TestApp> {
+  if (dbMode !== 'postgres') return startTestApp(options);
+  const isolated = await createIsolatedDatabase();
+  const t = await startTestApp({ ...options, databaseUrl: isolated.url });
+  return {
+    ...t,
+    async close() {
+      await t.close();
+      await isolated.drop();
+    },
+  };
+}
 
 /** Connects a project to a (fake) platform through the admin API. */
 export async function connectIntegration(

@@ -6,11 +6,12 @@ import {
   connectIntegration,
   HEAD_SHA,
   runDeliveries,
+  startOutboxApp,
   startTestDeliveries,
   uploadForPr,
 } from '../../test/deliveries.ts';
 import { loadReport } from '../../test/fixtures/reports.ts';
-import { createProject, startTestApp, uploadReport, type TestApp } from '../../test/harness.ts';
+import { createProject, uploadReport, type TestApp } from '../../test/harness.ts';
 import { liveScriptFromReport, postJson } from '../../test/live-session.ts';
 import { seedPull } from '../../test/scm-fakes/core.ts';
 import { startFakeGithub, type FakeGithub } from '../../test/scm-fakes/github.ts';
@@ -59,7 +60,7 @@ describe('live runs', () => {
   let t: TestApp;
   let worker: DeliveryWorker;
   beforeAll(async () => {
-    t = await startTestApp({ now, env: { SCM_DEBOUNCE_MS: '0' } });
+    t = await startOutboxApp({ now, env: { SCM_DEBOUNCE_MS: '0' } });
   });
   afterAll(async () => {
     await t.close();
@@ -169,7 +170,7 @@ describe('the likely-causes paragraph', () => {
     });
     await new Promise<void>((resolve) => llm.listen(0, '127.0.0.1', resolve));
     const { port } = llm.address() as AddressInfo;
-    t = await startTestApp({
+    t = await startOutboxApp({
       now,
       env: { SCM_DEBOUNCE_MS: '0', LLM_URL: `http://127.0.0.1:${port}/v1/chat/completions` },
     });

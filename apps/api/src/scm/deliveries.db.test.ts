@@ -5,10 +5,11 @@ import {
   connectIntegration,
   HEAD_SHA,
   runDeliveries,
+  startOutboxApp,
   startTestDeliveries,
   uploadForPr,
 } from '../../test/deliveries.ts';
-import { adminHeaders, createProject, startTestApp, type TestApp } from '../../test/harness.ts';
+import { adminHeaders, createProject, type TestApp } from '../../test/harness.ts';
 import { makeUser, seedComment, seedPull } from '../../test/scm-fakes/core.ts';
 import { startFakeGithub, type FakeGithub } from '../../test/scm-fakes/github.ts';
 import { startFakeGitlab } from '../../test/scm-fakes/gitlab.ts';
@@ -33,7 +34,7 @@ let fake: FakeGithub;
 let worker: DeliveryWorker;
 
 beforeAll(async () => {
-  t = await startTestApp({ now, env: { SCM_DEBOUNCE_MS: '0', SCM_RETRY_BASE_MS: '1000' } });
+  t = await startOutboxApp({ now, env: { SCM_DEBOUNCE_MS: '0', SCM_RETRY_BASE_MS: '1000' } });
 });
 afterAll(async () => {
   await t.close();
