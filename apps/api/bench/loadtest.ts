@@ -10,13 +10,15 @@
  * jobs and viewers do. It prints throughput, p50/p99 latency and errors per kind, the server's
  * event-loop lag (from /metrics), then checks that every accepted result is stored.
  *
- * LOADTEST_RESTART_POSTGRES_AT=<seconds>: restarts the PostgreSQL cluster then (faults mode): the
+ * LOADTEST_RESTART_POSTGRES_AT=<seconds>: stops the PostgreSQL cluster then, for
+ * LOADTEST_OUTAGE_SECONDS (8), and starts it again (faults mode): the
  * outage must show in /ready and /metrics, the service must recover by itself, and nothing that
  * was accepted may be lost. It needs root (pg_ctlcluster) and interrupts every database client of
  * the machine: never while tests run.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { dashboardBuildDir } from '../src/dashboard.ts';
 import { loadConfig } from '../src/config.ts';
@@ -36,6 +38,7 @@ const PROJECTS = 5;
 const RESTART_AT = process.env.LOADTEST_RESTART_POSTGRES_AT
   ? Number(process.env.LOADTEST_RESTART_POSTGRES_AT)
   : undefined;
+const OUTAGE_SECONDS = Number(process.env.LOADTEST_OUTAGE_SECONDS ?? 8);
 const ADMIN = 'loadtest-admin-token-0123456789';
 
 type Kind = 'upload' | 'live' | 'read-api' | 'read-page';
@@ -100,7 +103,7 @@ async function openLoop(perSecond: number, until: number, fire: (i: number) => P
   await Promise.allSettled(inFlight);
 }
 
-async function scrapeLag(url: string): Promise<{ p99: number; dbUp: number } | null> {
+async function scrapeLag(url: string): Promise<{ p99: number; max: number; dbUp: number } | null> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
     const value = (name: string) => {
@@ -109,6 +112,7 @@ async function scrapeLag(url: string): Promise<{ p99: number; dbUp: number } | n
     };
     return {
       p99: value('nodejs_eventloop_lag_p99_seconds'),
+      max: value('nodejs_eventloop_lag_max_seconds'),
       dbUp: value('flackyness_database_up'),
     };
   } catch {
@@ -159,11 +163,16 @@ async function main() {
   ).json()) as { session: string };
 
   const recorder = new Recorder();
+  const byPath = new Map<string, number[]>();
   const accepted = new Map<string, number>();
   const acceptedRuns: string[] = [];
   const started = Date.now();
   const until = started + SECONDS * 1000;
   const lagSamples: number[] = [];
+  let lagMax = 0;
+  // The load generator's own loop: a stall here would look like the server's.
+  const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+  clientLoop.enable();
   const readiness: { at: number; ready: boolean }[] = [];
   const dbUpSamples: number[] = [];
 
@@ -284,12 +293,20 @@ async function main() {
       : [];
     const page = i % 4 === 3 && pages.length > 0;
     const path = page ? (pages[i % pages.length] as string) : (api[i % api.length] as string);
+    const began = performance.now();
     await timed(recorder, page ? 'read-page' : 'read-api', `${url}${path}`, {
       headers: page
         ? { cookie: `flk_session=${session.session}` }
         : { authorization: `Bearer ${ADMIN}` },
       redirect: 'manual',
     });
+    // Per kind of page (the project and ids left out): where the time goes.
+    const shape = (path.split('?')[0] as string)
+      .replace(project.slug, ':project')
+      .replace(/\/runs\/\d+/, '/runs/:id');
+    const list = byPath.get(shape) ?? [];
+    list.push(performance.now() - began);
+    byPath.set(shape, list);
   });
 
   // The server's event-loop lag and readiness, every 5 s; the optional database restart.
@@ -298,6 +315,7 @@ async function main() {
     while (Date.now() < until) {
       const sample = await scrapeLag(url);
       if (sample && Number.isFinite(sample.p99)) lagSamples.push(sample.p99 * 1000);
+      if (sample && Number.isFinite(sample.max)) lagMax = Math.max(lagMax, sample.max * 1000);
       if (sample && Number.isFinite(sample.dbUp)) dbUpSamples.push(sample.dbUp);
       const ready = await fetch(`${url}/ready`).then(
         (r) => r.ok,
@@ -308,14 +326,20 @@ async function main() {
         restarted = true;
         const cluster = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0];
         console.log(
-          `restarting PostgreSQL ${cluster} at ${Math.round((Date.now() - started) / 1000)} s`,
+          `stopping PostgreSQL ${cluster} at ${Math.round((Date.now() - started) / 1000)} s`,
         );
-        execFileSync('pg_ctlcluster', [
-          '--skip-systemctl-redirect',
-          cluster as string,
-          'main',
-          'restart',
-        ]);
+        // Down for a while (LOADTEST_OUTAGE_SECONDS), as a restart for an upgrade or a failover.
+        const pgctl = (action: string) =>
+          execFileSync('pg_ctlcluster', [
+            '--skip-systemctl-redirect',
+            cluster as string,
+            'main',
+            action,
+          ]);
+        pgctl('stop');
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_SECONDS * 1000));
+        pgctl('start');
+        console.log(`PostgreSQL back at ${Math.round((Date.now() - started) / 1000)} s`);
       }
       await new Promise((resolve) => setTimeout(resolve, RESTART_AT === undefined ? 5000 : 1000));
     }
@@ -348,12 +372,21 @@ async function main() {
       `${kind.padEnd(10)} ${String(latencies.length).padStart(9)} ${(latencies.length / elapsed).toFixed(1).padStart(7)} ${percentile(latencies, 50).toFixed(1).padStart(9)} ${percentile(latencies, 99).toFixed(1).padStart(9)} ${String(recorder.count(kind, '2xx')).padStart(5)} ${String(recorder.count(kind, '4xx')).padStart(5)} ${String(recorder.count(kind, '5xx')).padStart(5)} ${String(other).padStart(7)}`,
     );
   }
+  console.log('\nread                                      count    p50 ms    p99 ms');
+  for (const [shape, list] of [...byPath].sort()) {
+    console.log(
+      `${shape.padEnd(40)} ${String(list.length).padStart(6)} ${percentile(list, 50).toFixed(1).padStart(9)} ${percentile(list, 99).toFixed(1).padStart(9)}`,
+    );
+  }
   const readLatencies = [
     ...(recorder.latencies.get('read-api') ?? []),
     ...(recorder.latencies.get('read-page') ?? []),
   ];
   const readP99 = percentile(readLatencies, 99);
   const lagP99 = lagSamples.length > 0 ? Math.max(...lagSamples) : Number.NaN;
+  console.log(
+    `\nserver event-loop lag: worst p99 sample ${Math.max(...lagSamples, 0).toFixed(1)} ms, max ${lagMax.toFixed(1)} ms; load generator's own: p99 ${(clientLoop.percentile(99) / 1e6).toFixed(1)} ms, max ${(clientLoop.max / 1e6).toFixed(1)} ms`,
+  );
   let lost = 0;
   console.log('\nproject   accepted results   stored results');
   for (const project of projects) {

@@ -75,6 +75,14 @@ describe.skipIf(dbMode !== 'postgres' || !privateClusterAvailable)('a PostgreSQL
     const during = await (await fetch(`${url}/metrics`)).text();
     expect(during).toMatch(/^flackyness_database_up 0$/m);
     expect(during).toMatch(/^flackyness_database_check_failures_total\{check="ready"\} [1-9]/m);
+    // An upload meanwhile is refused as unavailable (retry later), not as a server fault.
+    const refused = await fetch(`${url}/api/v1/reports?pipeline=during`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(syntheticReport({ tests: 20, startTime: new Date(), runIndex: 3 })),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
 
     await cluster.start();
     await until('/ready answers 200', async () =>
