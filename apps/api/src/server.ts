@@ -19,6 +19,9 @@ import { startConfiguredDeliveries } from './scm/start-deliveries.ts';
 import { assertEncryptionReady, EncryptionNotReadyError } from './scm/encryption-ready.ts';
 import { reencryptIntegrationTokens } from './scm/rotate-token-keys.ts';
 
+/** Connections waiting to be accepted, at most. */
+const LISTEN_BACKLOG = 4096;
+
 /** Starts things: config, database, HTTP listener, jobs, graceful shutdown. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -112,7 +115,10 @@ async function main(): Promise<void> {
     if (lifecycle.draining) res.setHeader('connection', 'close');
     listener(req, res);
   });
-  server.listen(config.PORT, config.HOST, () => {
+  // A deep accept queue (the kernel caps it at net.core.somaxconn): with Node's 511, a burst of
+  // new connections overflowed it under load and clients' SYNs were dropped, each costing them a
+  // retransmit of 1, 3, 7, 15 s (docs/performance.md, loadtest).
+  server.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, () => {
     logger.info(
       { port: config.PORT, database: database.mode, dashboard: Boolean(dashboard) },
       'listening',
