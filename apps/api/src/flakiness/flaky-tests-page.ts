@@ -37,6 +37,14 @@ export async function readFlipRates(
   return rates;
 }
 
+/** The 95% interval of a test's flake rate: flaky runs and commit flakes out of its runs. */
+export function flakeRateInterval(row: Pick<FlakyTestRow, 'runs' | 'flakyRuns' | 'commitFlakes'>): {
+  low: number;
+  high: number;
+} {
+  return wilsonInterval(Math.min(row.runs, row.flakyRuns + row.commitFlakes), row.runs);
+}
+
 export function toFlakyTestItem(row: FlakyTestRow, flips: number): FlakyTestItem {
   const counts = {
     runs: row.runs,
@@ -44,7 +52,7 @@ export function toFlakyTestItem(row: FlakyTestRow, flips: number): FlakyTestItem
     failedRuns: row.failedRuns,
     commitFlakes: row.commitFlakes,
   };
-  const interval = wilsonInterval(Math.min(row.runs, row.flakyRuns + row.commitFlakes), row.runs);
+  const interval = flakeRateInterval(row);
   return {
     testId: row.testId,
     title: row.title,

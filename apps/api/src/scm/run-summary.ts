@@ -3,7 +3,7 @@ import { listFlakyTests, type FlakyTestRow } from '../db/queries/flaky-tests.ts'
 import { findProject } from '../db/queries/projects.ts';
 import { getRun } from '../db/queries/runs.ts';
 import { windowStartDay } from '../domain/window.ts';
-import { wilsonInterval } from '../flakiness/model.ts';
+import { flakeRateInterval } from '../flakiness/flaky-tests-page.ts';
 import { isWindowCurrent } from '../flakiness/window.ts';
 import type { RunSummary, SummaryTest } from './types.ts';
 
@@ -93,7 +93,7 @@ export async function readRunSummary(
         ? {
             flakeRate: {
               rate: row.flakeRate,
-              ...wilsonInterval(Math.min(row.runs, row.flakyRuns + row.commitFlakes), row.runs),
+              ...flakeRateInterval(row),
               runs: row.runs,
             },
           }
