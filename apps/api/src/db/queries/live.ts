@@ -228,29 +228,30 @@ export async function readRunEvents(
 }
 
 /**
- * Gives the run the next number of its project's stream. Its own transaction, after the change
- * committed: the run's row is locked first (an upload may hold it), then the project's counter,
- * which is held only until this commits, so numbers are handed out in commit order.
+ * Gives the run the next number of its project's stream, after the change committed. One
+ * statement, so the project's counter is held only while PostgreSQL runs it and commits, never
+ * across a round trip to this process: every change of the project waits on that row, and under
+ * load a round trip is as slow as this process's busiest moment. The run's row is locked first
+ * (an upload may hold it), then the counter, which is held until the commit, so numbers are
+ * handed out in commit order.
  */
 export async function markRunChanged(
   sql: Sql,
   projectId: string,
   runId: string,
 ): Promise<bigint | null> {
-  const [row] = await sql.begin(async (tx) => {
-    const locked = await tx`
-      select 1 from runs where project_id = ${projectId} and id = ${runId} for no key update`;
-    if (locked.length === 0) return [];
-    return tx<{ seq: string }[]>`
-      with next as (
-        insert into project_streams (project_id, seq) values (${projectId}, 1)
-        on conflict (project_id) do update set seq = project_streams.seq + 1
-        returning seq
-      )
-      update runs set change_seq = (select seq from next)
-      where project_id = ${projectId} and id = ${runId}
-      returning change_seq::text as seq`;
-  });
+  const [row] = await sql<{ seq: string }[]>`
+    with locked as (
+      select id from runs where project_id = ${projectId} and id = ${runId} for no key update
+    ), next as (
+      insert into project_streams (project_id, seq)
+      select ${projectId}, 1 from locked
+      on conflict (project_id) do update set seq = project_streams.seq + 1
+      returning seq
+    )
+    update runs set change_seq = next.seq from next
+    where runs.project_id = ${projectId} and runs.id = ${runId}
+    returning runs.change_seq::text as seq`;
   return row ? BigInt(row.seq) : null;
 }
 
