@@ -1,40 +1,50 @@
 import type { Sql } from '../db/client.ts';
 import {
   listFlakyTests,
-  listWindowOutcomes,
+  listWindowFlips,
+  readResultsVersion,
   type FlakyTestQuery,
   type FlakyTestRow,
   type WindowSpec,
 } from '../db/queries/flaky-tests.ts';
 import type { FlakyTestItem } from '@flackyness/shared/api';
-import type { Outcome } from '../domain/report.ts';
-import { countFlips, failRate, flipRate, wilsonInterval } from './model.ts';
+import { flipRateCacheOf } from './flip-rate-cache.ts';
+import { failRate, flipRate, wilsonInterval } from './model.ts';
 
 /** An item of the flaky-tests list, in the API's words (packages/shared, as the dashboard reads it). */
 export type { FlakyTestItem };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** Flip rates of the given tests over the window: consecutive results compared per branch. */
+/**
+ * Flip rates of the given tests over the window: consecutive results compared per branch. Those
+ * computed since the project's results last changed come from the cache (flip-rate-cache.ts).
+ */
 export async function readFlipRates(
   sql: Sql,
   projectId: string,
   testIds: readonly string[],
   window: WindowSpec,
 ): Promise<Map<string, number>> {
-  const sequences = new Map<string, Map<string, Outcome[]>>();
-  for (const row of await listWindowOutcomes(sql, projectId, testIds, window)) {
-    const branches = sequences.get(row.testId) ?? new Map<string, Outcome[]>();
-    const outcomes = branches.get(row.branch) ?? [];
-    outcomes.push(row.outcome);
-    branches.set(row.branch, outcomes);
-    sequences.set(row.testId, branches);
+  if (testIds.length === 0) return new Map();
+  const version = await readResultsVersion(sql, projectId);
+  const scope = window.branch === undefined ? 'all' : `branch ${window.branch}`;
+  const key = [projectId, version, window.startDay, scope].join('\u0000');
+  const cache = flipRateCacheOf(sql);
+  const { known, missing } = cache.lookup(key, testIds);
+  if (missing.length === 0) return known;
+
+  const perBranch = new Map<string, { flips: number; results: number }[]>();
+  for (const row of await listWindowFlips(sql, projectId, missing, window)) {
+    const branches = perBranch.get(row.testId) ?? [];
+    branches.push(row);
+    perBranch.set(row.testId, branches);
   }
-  const rates = new Map<string, number>();
-  for (const [testId, branches] of sequences) {
-    rates.set(testId, flipRate([...branches.values()].map(countFlips)));
-  }
-  return rates;
+  // A test without results in the window has rate 0, and is remembered as such.
+  const computed = new Map(missing.map((id) => [id, flipRate(perBranch.get(id) ?? [])]));
+  cache.store(key, computed);
+  for (const [id, rate] of computed) known.set(id, rate);
+  return known;
 }
 
 /** The 95% interval of a test's flake rate: flaky runs and commit flakes out of its runs. */

@@ -49,7 +49,10 @@ export function wilsonInterval(
 /** A pass for flip counting: the test ended green (expected, or flaky: green after a retry). */
 const isPass = (o: Outcome) => o === 'expected' || o === 'flaky';
 
-/** Pass↔fail changes between consecutive non-skipped results of one branch, in order. */
+/**
+ * Pass↔fail changes between consecutive non-skipped results of one branch, in order. The flaky
+ * list counts the same in SQL (listWindowFlips), over a page of tests at once.
+ */
 export function countFlips(outcomes: readonly Outcome[]): { flips: number; results: number } {
   let previous: boolean | undefined;
   let flips = 0;

@@ -5,7 +5,8 @@ import { windowStartDay } from '../domain/window.ts';
 
 /**
  * Locks the project's window row for the rest of the transaction (uploads of one project apply
- * their counters one at a time, in one lock order) and moves test_stats' window counters to the
+ * their counters one at a time, in one lock order), bumps its results version (every change to
+ * the project's counted results comes through here), and moves test_stats' window counters to the
  * current window first: days that left it are subtracted, using the daily aggregates of those days
  * only, and active tests whose last flaky event left it are resolved. A changed
  * FLAKE_WINDOW_DAYS rebuilds the counters from the daily aggregates.
@@ -24,8 +25,9 @@ export async function lockProjectWindow(
     values (${projectId}, ${windowDays}, ${start})
     on conflict (project_id) do nothing`.execute();
   const [row] = await tx<{ windowDays: number; startDay: string }[]>`
-    select window_days as "windowDays", start_day::text as "startDay"
-    from project_windows where project_id = ${projectId} for update`;
+    update project_windows set results_version = results_version + 1
+    where project_id = ${projectId}
+    returning window_days as "windowDays", start_day::text as "startDay"`;
   await created;
   if (!row) throw new Error(`project ${projectId} has no window row`);
   if (row.windowDays === windowDays && row.startDay === start) return start;

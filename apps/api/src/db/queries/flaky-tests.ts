@@ -1,7 +1,6 @@
 import type { Sql } from '../client.ts';
 import { flakeRateSql } from '../counter-sql.ts';
 import { containsPattern } from '../like-pattern.ts';
-import type { Outcome } from '../../domain/report.ts';
 import {
   currentStateColumns,
   isActiveNow,
@@ -161,30 +160,53 @@ export function commitFlakesColumn(sql: Sql, window: WindowSpec) {
   return sql.unsafe(window.branch !== undefined ? 'branch_commit_flakes' : 'commit_flakes');
 }
 
-export interface BranchOutcome {
+/** The project's results version (flip-rate-cache.ts); none before its first upload. */
+export async function readResultsVersion(sql: Sql, projectId: string): Promise<string> {
+  const [row] = await sql<{ version: string }[]>`
+    select results_version::text as version from project_windows where project_id = ${projectId}`;
+  return row?.version ?? 'none';
+}
+
+export interface BranchFlips {
   testId: string;
-  branch: string;
-  outcome: Outcome;
+  flips: number;
+  results: number;
 }
 
 /**
- * The outcomes of the given tests in the window, per branch in run order: the input of flipRate.
+ * The flips of the given tests in the window, per branch: model.ts's countFlips over each
+ * branch's non-skipped results in run order, counted here so that a page of 100 tests sends back
+ * a row per test and branch, not every result of the window (thousands, growing with the runs).
  * Bounded by the page (at most 100 tests), read through the (test_id, created_at) index.
  */
-export async function listWindowOutcomes(
+export async function listWindowFlips(
   sql: Sql,
   projectId: string,
   testIds: readonly string[],
   window: WindowSpec,
-): Promise<BranchOutcome[]> {
+): Promise<BranchFlips[]> {
   if (testIds.length === 0) return [];
-  return sql<BranchOutcome[]>`
-    select tr.test_id as "testId", coalesce(r.branch, '') as branch, tr.outcome
-    from test_results tr
-    join runs r on r.id = tr.run_id and r.project_id = ${projectId}
-    where tr.project_id = ${projectId} and tr.test_id = any(${testIds}::bigint[])
-      and tr.created_at >= ${window.startDay}::timestamptz
-      and not r.excluded_from_stats
-      ${window.branch !== undefined ? sql`and r.branch = ${window.branch}` : sql``}
-    order by tr.test_id, branch, tr.created_at, tr.run_id, tr.repeat_index`;
+  // The tests' results first, through the primary key's (project_id, test_id, created_at) prefix,
+  // then their runs: left to itself, the planner can take a young project's runs for one row and
+  // scan the whole window once per run (quadratic in the runs; seconds, not milliseconds).
+  return sql<BranchFlips[]>`
+    with results as materialized (
+      select test_id, run_id, created_at, repeat_index, outcome in ('expected', 'flaky') as pass
+      from test_results
+      where project_id = ${projectId} and test_id = any(${testIds}::bigint[])
+        and created_at >= ${window.startDay}::timestamptz and outcome <> 'skipped'
+    )
+    select test_id::text as "testId",
+      (count(*) filter (where pass <> previous))::int as flips, count(*)::int as results
+    from (
+      select tr.test_id, coalesce(r.branch, '') as branch, tr.pass,
+        lag(tr.pass) over (
+          partition by tr.test_id, coalesce(r.branch, '')
+          order by tr.created_at, tr.run_id, tr.repeat_index) as previous
+      from results tr
+      join runs r on r.project_id = ${projectId} and r.id = tr.run_id
+      where not r.excluded_from_stats
+        ${window.branch !== undefined ? sql`and r.branch = ${window.branch}` : sql``}
+    ) o
+    group by test_id, branch`;
 }
