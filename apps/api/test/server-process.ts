@@ -46,12 +46,14 @@ export async function startServer(options: {
   timeoutMs?: number;
   /** The port to listen on (a restart keeps its address); a free one by default. */
   port?: number;
+  /** Node.js options for the server's process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }): Promise<RunningServer> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', tsxLoader, 'src/server.ts', ...(options.args ?? [])],
+    [...(options.nodeArgs ?? []), '--import', tsxLoader, 'src/server.ts', ...(options.args ?? [])],
     {
       cwd: apiDir,
       env: {
