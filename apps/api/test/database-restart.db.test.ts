@@ -41,6 +41,8 @@ describe.skipIf(dbMode !== 'postgres' || !privateClusterAvailable)('a PostgreSQL
         ADMIN_TOKEN: ADMIN,
         SERVE_DASHBOARD: 'false',
         SCM_POLL_MS: '200',
+        // Small pools: more requests during the outage than each pool has connections.
+        DATABASE_POOL_SIZE: '2',
       },
     });
     const { url } = server;
@@ -83,12 +85,23 @@ describe.skipIf(dbMode !== 'postgres' || !privateClusterAvailable)('a PostgreSQL
     });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
+    // Reads meanwhile too; each tried a connection that failed, more than the pools hold.
+    const read = () =>
+      fetch(`${url}/api/v1/projects/${project.slug}/runs`, {
+        headers: admin,
+        signal: AbortSignal.timeout(10_000),
+      });
+    for (let i = 0; i < 5; i++) expect((await read()).status).toBe(503);
 
     await cluster.start();
     await until('/ready answers 200', async () =>
       (await fetch(`${url}/ready`)).status === 200 ? true : undefined,
     );
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^flackyness_database_up 1$/m);
+    // Every pool has its connections back: a failed connection attempt never keeps its place.
+    await until('reads answer 200 again', async () =>
+      (await read()).status === 200 ? true : undefined,
+    );
     // The LISTEN connection is back: an upload's note reaches the stream opened before.
     await announced(await upload('after', 2));
     expect(stream.ended).toBe(false);

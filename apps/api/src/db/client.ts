@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -56,22 +55,26 @@ export interface ConnectOptions {
   noDelay?: boolean;
 }
 
-const noDelaySocket = async (options: { host: string[]; port: number[] }) => {
-  const socket = connectTcp({
+/**
+ * A connecting socket, returned before it connects: postgres.js writes its startup message into
+ * the socket's buffer, and a refused connection reaches postgres.js as the socket's own `error`
+ * and `close`, which return the connection to its pool. A factory that rejects instead (waiting
+ * for `connect`) makes postgres.js drop that connection for good: during a PostgreSQL outage
+ * every failed attempt took a place of its pool, until its queries waited forever.
+ */
+const noDelaySocket = (options: { host: string[]; port: number[] }) =>
+  connectTcp({
     host: options.host[0],
     port: options.port[0] ?? 5432,
     noDelay: true,
   });
-  await once(socket, 'connect');
-  return socket;
-};
 
 /** Sockets of a client, opened through `noDelaySocket`; read by `openConnections`. */
 function trackedSockets() {
   const open = new Set<Socket>();
   return {
-    socket: async (options: { host: string[]; port: number[] }) => {
-      const socket = await noDelaySocket(options);
+    socket: (options: { host: string[]; port: number[] }) => {
+      const socket = noDelaySocket(options);
       open.add(socket);
       socket.once('close', () => open.delete(socket));
       return socket;
