@@ -107,6 +107,13 @@ export async function startBenchServer(
     LOG_REQUESTS: 'false',
     PORT: '0',
     HOST: '127.0.0.1',
+    // One loopback address and token send far more than a person or a CI job would: the limits
+    // would answer most of it with 429 (they have tests of their own: rate-limits.db.test.ts).
+    RATE_LIMIT_UPLOADS_PER_MIN: '0',
+    RATE_LIMIT_INGEST_PER_MIN: '0',
+    RATE_LIMIT_READS_PER_MIN: '0',
+    RATE_LIMIT_ADMIN_PER_MIN: '0',
+    RATE_LIMIT_LOGINS_PER_MIN: '0',
     ...(url ? { DATABASE_URL: url } : {}),
   });
   const dashboard = options.dashboard ? await loadDashboard(config) : undefined;
