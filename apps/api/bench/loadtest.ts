@@ -20,9 +20,10 @@
  * was accepted may be lost. It needs root (pg_ctlcluster) and interrupts every database client of
  * the machine: never while tests run.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { dashboardBuildDir } from '../src/dashboard.ts';
 import { loadConfig } from '../src/config.ts';
@@ -130,10 +131,10 @@ async function main() {
   const scratch = await createScratchDatabase('flackyness_loadtest');
   const withDashboard = existsSync(dashboardBuildDir(loadConfig({})));
   const server: RunningServer = await startServer({
-    // LOADTEST_CPU_PROF=<dir>: the server's CPU profile, written there when it stops.
-    // The young generation `pnpm start` gives the server (package.json), and the Docker image.
     nodeArgs: [
+      // The young generation `pnpm start` gives the server (package.json), as the image does.
       '--max-semi-space-size=64',
+      // LOADTEST_CPU_PROF=<dir>: the server's CPU profile, written there when it stops.
       ...(process.env.LOADTEST_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_CPU_PROF}`]
         : []),
@@ -223,7 +224,7 @@ async function main() {
 
   // Live runs: one batch a second each, test-begin/test-end pairs from a synthetic report.
   const perRun = Math.max(2, Math.round(EVENTS_PER_SEC / LIVE_RUNS));
-  const testsPerRun = Math.ceil((perRun * SECONDS) / 2) + 10;
+  const testsPerRun = Math.ceil((perRun * (WARMUP_SECONDS + SECONDS)) / 2) + 10;
   const live = Promise.all(
     Array.from({ length: LIVE_RUNS }, async (_, r) => {
       const project = projects[r % PROJECTS] as (typeof projects)[number];
@@ -357,16 +358,28 @@ async function main() {
           `stopping PostgreSQL ${cluster} at ${Math.round((Date.now() - started) / 1000)} s`,
         );
         // Down for a while (LOADTEST_OUTAGE_SECONDS), as a restart for an upgrade or a failover.
+        // Not synchronous: the load goes on meanwhile, and the generator's loop must stay free.
         const pgctl = (action: string) =>
-          execFileSync('pg_ctlcluster', [
+          promisify(execFile)('pg_ctlcluster', [
             '--skip-systemctl-redirect',
             cluster as string,
             'main',
             action,
           ]);
-        pgctl('stop');
-        await new Promise((resolve) => setTimeout(resolve, OUTAGE_SECONDS * 1000));
-        pgctl('start');
+        await pgctl('stop');
+        // Watched while it lasts: the outage must show in /ready and /metrics.
+        const back = Date.now() + OUTAGE_SECONDS * 1000;
+        while (Date.now() < back) {
+          const during = await scrapeLag(url);
+          if (during && Number.isFinite(during.dbUp)) dbUpSamples.push(during.dbUp);
+          const ready = await fetch(`${url}/ready`).then(
+            (r) => r.ok,
+            () => false,
+          );
+          readiness.push({ at: Date.now() - started, ready });
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        await pgctl('start');
         console.log(`PostgreSQL back at ${Math.round((Date.now() - started) / 1000)} s`);
       }
       await new Promise((resolve) => setTimeout(resolve, RESTART_AT === undefined ? 5000 : 1000));
