@@ -406,8 +406,8 @@ export const projectWindows = pgTable('project_windows', {
   startDay: date('start_day').notNull(),
   /** Tests with at least one result (skips included) in the window. */
   testsInWindow: integer('tests_in_window').notNull().default(0),
-  /** Bumped by every transaction that takes this row (lockProjectWindow): what a cache of numbers
-   *  read from the window's raw results is keyed by (flip-rate-cache.ts). */
+  /** A new random value from every transaction that takes this row (lockProjectWindow): what a
+   *  cache of numbers read from the window's raw results is keyed by (flip-rate-cache.ts). */
   resultsVersion: bigint('results_version', { mode: 'bigint' }).notNull().default(0n),
 });
 

@@ -27,22 +27,23 @@ export async function readFlipRates(
   window: WindowSpec,
 ): Promise<Map<string, number>> {
   if (testIds.length === 0) return new Map();
-  const version = await readResultsVersion(sql, projectId);
   const scope = window.branch === undefined ? 'all' : `branch ${window.branch}`;
-  const key = [projectId, version, window.startDay, scope].join('\u0000');
+  const keyOf = (version: string) => [projectId, version, window.startDay, scope].join('\u0000');
   const cache = flipRateCacheOf(sql);
-  const { known, missing } = cache.lookup(key, testIds);
+  const { known, missing } = cache.lookup(keyOf(await readResultsVersion(sql, projectId)), testIds);
   if (missing.length === 0) return known;
 
+  // Kept under the version they were counted at (it may be newer than the one just read).
+  const { version, flips } = await listWindowFlips(sql, projectId, missing, window);
   const perBranch = new Map<string, { flips: number; results: number }[]>();
-  for (const row of await listWindowFlips(sql, projectId, missing, window)) {
+  for (const row of flips) {
     const branches = perBranch.get(row.testId) ?? [];
     branches.push(row);
     perBranch.set(row.testId, branches);
   }
   // A test without results in the window has rate 0, and is remembered as such.
   const computed = new Map(missing.map((id) => [id, flipRate(perBranch.get(id) ?? [])]));
-  cache.store(key, computed);
+  cache.store(keyOf(version), computed);
   for (const [id, rate] of computed) known.set(id, rate);
   return known;
 }

@@ -5,9 +5,10 @@ import type { Sql } from '../db/client.ts';
  * rate is derived from the window's raw results (each test's whole sequence per branch), not from
  * the counters kept at ingest, so its cost grows with the runs in the window; under a dashboard's
  * repeated reads most pages ask again for the same tests before the project's next upload. The
- * results version (project_windows.results_version) changes in the transaction of every change to
- * the project's counted results, and is read before the results, so an entry can only be newer
- * than its key, never older. Bounded in tests; the least recently used keys go first.
+ * results version (project_windows.results_version) takes a new random value in the transaction
+ * of every change to the project's counted results, and rates are stored under the version read
+ * in the statement that counted them: an entry holds exactly its version's numbers. Bounded in
+ * tests; the least recently used keys go first.
  */
 export class FlipRateCache {
   private readonly entries = new Map<string, Map<string, number>>();

@@ -5,8 +5,8 @@ import { windowStartDay } from '../domain/window.ts';
 
 /**
  * Locks the project's window row for the rest of the transaction (uploads of one project apply
- * their counters one at a time, in one lock order), bumps its results version (every change to
- * the project's counted results comes through here), and moves test_stats' window counters to the
+ * their counters one at a time, in one lock order), gives its results version a new random value
+ * (every change to the project's counted results comes through here), and moves test_stats' window counters to the
  * current window first: days that left it are subtracted, using the daily aggregates of those days
  * only, and active tests whose last flaky event left it are resolved. A changed
  * FLAKE_WINDOW_DAYS rebuilds the counters from the daily aggregates.
@@ -25,7 +25,7 @@ export async function lockProjectWindow(
     values (${projectId}, ${windowDays}, ${start})
     on conflict (project_id) do nothing`.execute();
   const [row] = await tx<{ windowDays: number; startDay: string }[]>`
-    update project_windows set results_version = results_version + 1
+    update project_windows set results_version = (random() * 9.2e18)::bigint
     where project_id = ${projectId}
     returning window_days as "windowDays", start_day::text as "startDay"`;
   await created;

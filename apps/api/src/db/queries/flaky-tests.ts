@@ -177,36 +177,44 @@ export interface BranchFlips {
  * The flips of the given tests in the window, per branch: model.ts's countFlips over each
  * branch's non-skipped results in run order, counted here so that a page of 100 tests sends back
  * a row per test and branch, not every result of the window (thousands, growing with the runs).
- * Bounded by the page (at most 100 tests), read through the (test_id, created_at) index.
+ * Bounded by the page (at most 100 tests), read through the (test_id, created_at) index. With the
+ * project's results version read in the same statement, so of the same state.
  */
 export async function listWindowFlips(
   sql: Sql,
   projectId: string,
   testIds: readonly string[],
   window: WindowSpec,
-): Promise<BranchFlips[]> {
-  if (testIds.length === 0) return [];
+): Promise<{ version: string; flips: BranchFlips[] }> {
   // The tests' results first, through the primary key's (project_id, test_id, created_at) prefix,
   // then their runs: left to itself, the planner can take a young project's runs for one row and
   // scan the whole window once per run (quadratic in the runs; seconds, not milliseconds).
-  return sql<BranchFlips[]>`
+  const rows = await sql<(Partial<BranchFlips> & { version: string | null })[]>`
     with results as materialized (
       select test_id, run_id, created_at, repeat_index, outcome in ('expected', 'flaky') as pass
       from test_results
       where project_id = ${projectId} and test_id = any(${testIds}::bigint[])
         and created_at >= ${window.startDay}::timestamptz and outcome <> 'skipped'
+    ), flips as (
+      select test_id::text as "testId",
+        (count(*) filter (where pass <> previous))::int as flips, count(*)::int as results
+      from (
+        select tr.test_id, coalesce(r.branch, '') as branch, tr.pass,
+          lag(tr.pass) over (
+            partition by tr.test_id, coalesce(r.branch, '')
+            order by tr.created_at, tr.run_id, tr.repeat_index) as previous
+        from results tr
+        join runs r on r.project_id = ${projectId} and r.id = tr.run_id
+        where not r.excluded_from_stats
+          ${window.branch !== undefined ? sql`and r.branch = ${window.branch}` : sql``}
+      ) o
+      group by test_id, branch
     )
-    select test_id::text as "testId",
-      (count(*) filter (where pass <> previous))::int as flips, count(*)::int as results
-    from (
-      select tr.test_id, coalesce(r.branch, '') as branch, tr.pass,
-        lag(tr.pass) over (
-          partition by tr.test_id, coalesce(r.branch, '')
-          order by tr.created_at, tr.run_id, tr.repeat_index) as previous
-      from results tr
-      join runs r on r.project_id = ${projectId} and r.id = tr.run_id
-      where not r.excluded_from_stats
-        ${window.branch !== undefined ? sql`and r.branch = ${window.branch}` : sql``}
-    ) o
-    group by test_id, branch`;
+    select (select results_version::text from project_windows where project_id = ${projectId})
+        as version, f.*
+    from (select 1) as one left join flips f on true`;
+  return {
+    version: rows[0]?.version ?? 'none',
+    flips: rows.filter((row): row is BranchFlips & { version: string } => row.testId != null),
+  };
 }
