@@ -336,21 +336,25 @@ async function main() {
   });
 
   // The server's event-loop lag and readiness, every 5 s; the optional database restart.
+  // /metrics and /ready now: the lag since the last look, and whether the database is up.
+  const probe = async () => {
+    const sample = await scrapeLag(url);
+    // Each sample covers the time since the previous one: the first whole one after warm-up on.
+    if (sample && Date.now() >= measuredFrom + 5000) {
+      if (Number.isFinite(sample.p99)) lagSamples.push(sample.p99 * 1000);
+      if (Number.isFinite(sample.max)) lagMax = Math.max(lagMax, sample.max * 1000);
+    }
+    if (sample && Number.isFinite(sample.dbUp)) dbUpSamples.push(sample.dbUp);
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    readiness.push({ at: Date.now() - started, ready });
+  };
   const watch = (async () => {
     let restarted = false;
     while (Date.now() < until) {
-      const sample = await scrapeLag(url);
-      // Each sample covers the time since the previous one: the first whole one after warm-up on.
-      if (sample && Date.now() >= measuredFrom + 5000) {
-        if (Number.isFinite(sample.p99)) lagSamples.push(sample.p99 * 1000);
-        if (Number.isFinite(sample.max)) lagMax = Math.max(lagMax, sample.max * 1000);
-      }
-      if (sample && Number.isFinite(sample.dbUp)) dbUpSamples.push(sample.dbUp);
-      const ready = await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      readiness.push({ at: Date.now() - started, ready });
+      await probe();
       if (RESTART_AT !== undefined && !restarted && Date.now() - started >= RESTART_AT * 1000) {
         restarted = true;
         const cluster = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0];
@@ -370,13 +374,7 @@ async function main() {
         // Watched while it lasts: the outage must show in /ready and /metrics.
         const back = Date.now() + OUTAGE_SECONDS * 1000;
         while (Date.now() < back) {
-          const during = await scrapeLag(url);
-          if (during && Number.isFinite(during.dbUp)) dbUpSamples.push(during.dbUp);
-          const ready = await fetch(`${url}/ready`).then(
-            (r) => r.ok,
-            () => false,
-          );
-          readiness.push({ at: Date.now() - started, ready });
+          await probe();
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
         await pgctl('start');

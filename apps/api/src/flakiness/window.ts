@@ -6,10 +6,10 @@ import { windowStartDay } from '../domain/window.ts';
 /**
  * Locks the project's window row for the rest of the transaction (uploads of one project apply
  * their counters one at a time, in one lock order), gives its results version a new random value
- * (every change to the project's counted results comes through here), and moves test_stats' window counters to the
- * current window first: days that left it are subtracted, using the daily aggregates of those days
- * only, and active tests whose last flaky event left it are resolved. A changed
- * FLAKE_WINDOW_DAYS rebuilds the counters from the daily aggregates.
+ * (every change to the project's counted results comes through here), and moves test_stats'
+ * window counters to the current window first: days that left it are subtracted, using the daily
+ * aggregates of those days only, and active tests whose last flaky event left it are resolved. A
+ * changed FLAKE_WINDOW_DAYS rebuilds the counters from the daily aggregates.
  * Returns the window's first day.
  */
 export async function lockProjectWindow(
