@@ -3,7 +3,9 @@
  * (LOADTEST_SECONDS, 300 by default), in a process of its own on a scratch PostgreSQL database:
  *
  * - uploads: LOADTEST_UPLOADS_PER_MIN (100) reports of 1,000 results, spread over 5 projects;
- * - live: LOADTEST_EVENTS_PER_SEC (1,000) events across 20 live runs, one batch per run a second;
+ * - live: LOADTEST_EVENTS_PER_SEC (1,000) events across 20 live runs at any time, one batch per
+ *   run a second; each run lasts LOADTEST_LIVE_RUN_SECONDS (60), tears down (its results stored as
+ *   an upload's) and the next begins, the slots staggered so that teardowns come evenly;
  * - reads: LOADTEST_READS_PER_SEC (100) API reads and dashboard pages.
  *
  * The same load runs for LOADTEST_WARMUP_SECONDS (15) first, reported apart and left out of the
@@ -11,7 +13,9 @@
  * in hundreds of milliseconds), and the projects get their tests.
  *
  * Open loop: requests leave on schedule whether or not earlier ones answered, as independent CI
- * jobs and viewers do. It prints throughput, p50/p99 latency and errors per kind, the server's
+ * jobs and viewers do. The generator builds every report before the clock starts and sends with
+ * node:http, so that its own work on the two shared cores adds as little as it can to what it
+ * measures. It prints throughput, p50/p99 latency and errors per kind, the server's
  * event-loop lag (from /metrics), then checks that every accepted result is stored.
  *
  * LOADTEST_RESTART_POSTGRES_AT=<seconds>: stops the PostgreSQL cluster then, for
@@ -22,14 +26,16 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { dashboardBuildDir } from '../src/dashboard.ts';
 import { loadConfig } from '../src/config.ts';
-import { liveScriptFromReport } from '../test/live-session.ts';
+import { liveScriptFromReport, type LiveSessionScript } from '../test/live-session.ts';
 import { startServer, type RunningServer } from '../test/server-process.ts';
 import { createScratchDatabase } from './bench-env.ts';
+import { send, type HttpAnswer, type HttpRequest } from './http-client.ts';
 import { syntheticReport } from './synthetic-report.ts';
 import type { PlaywrightReport } from '@flackyness/shared/playwright-report';
 import { MAX_EVENTS_PER_BATCH } from '@flackyness/shared/ingest';
@@ -40,6 +46,7 @@ const UPLOADS_PER_MIN = Number(process.env.LOADTEST_UPLOADS_PER_MIN ?? 100);
 const RESULTS_PER_UPLOAD = 1000;
 const EVENTS_PER_SEC = Number(process.env.LOADTEST_EVENTS_PER_SEC ?? 1000);
 const LIVE_RUNS = 20;
+const LIVE_RUN_SECONDS = Number(process.env.LOADTEST_LIVE_RUN_SECONDS ?? 60);
 const READS_PER_SEC = Number(process.env.LOADTEST_READS_PER_SEC ?? 100);
 const PROJECTS = 5;
 const RESTART_AT = process.env.LOADTEST_RESTART_POSTGRES_AT
@@ -48,11 +55,14 @@ const RESTART_AT = process.env.LOADTEST_RESTART_POSTGRES_AT
 const OUTAGE_SECONDS = Number(process.env.LOADTEST_OUTAGE_SECONDS ?? 8);
 const ADMIN = 'loadtest-admin-token-0123456789';
 
-type Kind = 'upload' | 'live' | 'read-api' | 'read-page';
+type Kind = 'upload' | 'live' | 'teardown' | 'read-api' | 'read-page';
+const KINDS: Kind[] = ['upload', 'live', 'teardown', 'read-api', 'read-page'];
 
 class Recorder {
   readonly latencies = new Map<Kind, number[]>();
   readonly statuses = new Map<Kind, Map<string, number>>();
+  /** What the requests that got no answer failed with (kind: code). */
+  readonly errors = new Set<string>();
 
   record(kind: Kind, ms: number, status: number | string): void {
     const list = this.latencies.get(kind) ?? [];
@@ -79,19 +89,65 @@ async function timed(
   recorder: Recorder,
   kind: Kind,
   url: string,
-  init: RequestInit,
-): Promise<Response | null> {
+  init: HttpRequest,
+): Promise<HttpAnswer | null> {
   const began = performance.now();
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
-    await response.clone().arrayBuffer();
+    const response = await send(url, init);
     recorder.record(kind, performance.now() - began, response.status);
     return response;
   } catch (error) {
-    const name = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network error';
-    recorder.record(kind, performance.now() - began, name);
+    const { name, code } = error as NodeJS.ErrnoException;
+    recorder.errors.add(`${kind}: ${code ?? name}`);
+    const status = name === 'TimeoutError' ? 'timeout' : 'network error';
+    recorder.record(kind, performance.now() - began, status);
     return null;
   }
+}
+
+/** Upload `i`'s report as sent: a new run of 1,000 results that started a minute before `at`. */
+function uploadBody(i: number, at: number): Buffer {
+  const report = syntheticReport({
+    tests: RESULTS_PER_UPLOAD,
+    startTime: new Date(at - 60_000),
+    runIndex: i,
+    firstTest: (i % 3) * 200,
+  });
+  return Buffer.from(JSON.stringify(report));
+}
+
+interface LiveRunPlan {
+  /** Seconds from the start of the load (warm-up included). */
+  endsAt: number;
+  tests: number;
+  script: LiveSessionScript;
+}
+
+/** Each slot's live runs, built before the clock starts: when each ends, and what it sends. */
+function liveRunPlans(perRun: number, builtAt: number): LiveRunPlan[][] {
+  const total = WARMUP_SECONDS + SECONDS;
+  return Array.from({ length: LIVE_RUNS }, (_, r) => {
+    const ends: number[] = [];
+    const first = ((r + 1) / LIVE_RUNS) * LIVE_RUN_SECONDS;
+    for (let end = first; end < total; end += LIVE_RUN_SECONDS) ends.push(end);
+    ends.push(total);
+    return ends.map((endsAt, k) => {
+      const beginsAt = k === 0 ? 0 : (ends[k - 1] as number);
+      // A batch's worth a second, and a few left for the last batch before the teardown.
+      const tests = Math.ceil((perRun * (endsAt - beginsAt)) / 2) + 10;
+      const report = syntheticReport({
+        tests,
+        startTime: new Date(builtAt + beginsAt * 1000),
+        runIndex: 1000 + r * 100 + k,
+      }) as unknown as PlaywrightReport;
+      const script = liveScriptFromReport(report, {
+        pipeline: `live-${r}-${k}`,
+        job: 'e2e',
+        branch: 'main',
+      });
+      return { endsAt, tests, script };
+    });
+  });
 }
 
 /** Runs `fire` `perSecond` times a second, evenly, until `until`; waits for what is in flight. */
@@ -112,7 +168,7 @@ async function openLoop(perSecond: number, until: number, fire: (i: number) => P
 
 async function scrapeLag(url: string): Promise<{ p99: number; max: number; dbUp: number } | null> {
   try {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = (await send(`${url}/metrics`)).text();
     const value = (name: string) => {
       const line = text.split('\n').find((l) => l.startsWith(`${name} `));
       return line ? Number(line.split(' ')[1]) : Number.NaN;
@@ -138,6 +194,8 @@ async function main() {
       ...(process.env.LOADTEST_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_CPU_PROF}`]
         : []),
+      // LOADTEST_NODE_ARGS: more options for the server's Node.js (e.g. `--trace-gc`), after these.
+      ...(process.env.LOADTEST_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
     env: {
       DATABASE_URL: scratch.url,
@@ -177,11 +235,20 @@ async function main() {
     })
   ).json()) as { session: string };
 
+  // Every upload's report, built before the clock starts: building one (about 10 ms) on the
+  // generator's loop while reads are in flight would add to their latencies.
+  const builtAt = Date.now();
+  const uploadBodies = Array.from(
+    { length: Math.ceil(((WARMUP_SECONDS + SECONDS) * UPLOADS_PER_MIN) / 60) + 1 },
+    (_, i) => uploadBody(i, builtAt + (i * 60_000) / UPLOADS_PER_MIN),
+  );
   const recorder = new Recorder();
   const warmup = new Recorder();
   const byPath = new Map<string, number[]>();
+  const byMinute = new Map<number, number[]>();
   const accepted = new Map<string, number>();
   const acceptedRuns: string[] = [];
+  let liveRunsDone = 0;
   const started = Date.now();
   const measuredFrom = started + WARMUP_SECONDS * 1000;
   const until = measuredFrom + SECONDS * 1000;
@@ -198,12 +265,7 @@ async function main() {
   // Uploads: each a new run of its project, 1,000 results.
   const uploads = openLoop(UPLOADS_PER_MIN / 60, until, async (i) => {
     const project = projects[i % PROJECTS] as (typeof projects)[number];
-    const report = syntheticReport({
-      tests: RESULTS_PER_UPLOAD,
-      startTime: new Date(Date.now() - 60_000),
-      runIndex: i,
-      firstTest: (i % 3) * 200,
-    });
+    const body = uploadBodies[i] ?? uploadBody(i, Date.now());
     const query = new URLSearchParams({
       pipeline: `load-${i}`,
       job: 'e2e',
@@ -213,86 +275,88 @@ async function main() {
     const response = await timed(phase(), 'upload', `${url}/api/v1/reports?${query}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${project.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(report),
+      body,
     });
     if (response?.status === 201) {
-      const body = (await response.json()) as { run: { id: string; totals: { total: number } } };
-      accepted.set(project.id, (accepted.get(project.id) ?? 0) + body.run.totals.total);
-      acceptedRuns.push(body.run.id);
+      const { run } = response.json<{ run: { id: string; totals: { total: number } } }>();
+      accepted.set(project.id, (accepted.get(project.id) ?? 0) + run.totals.total);
+      acceptedRuns.push(run.id);
     }
   });
 
-  // Live runs: one batch a second each, test-begin/test-end pairs from a synthetic report.
+  // Live runs: LIVE_RUNS at any time, each sending one batch a second (test-begin/test-end pairs
+  // from a synthetic report) for LIVE_RUN_SECONDS, then its teardown, and the next run of its slot
+  // begins. The slots' first runs are cut shorter, one after another, so that teardowns come
+  // evenly as CI jobs end, not all at once; the last run of each slot ends with the load, and its
+  // teardown waits for the measured reads to finish.
   const perRun = Math.max(2, Math.round(EVENTS_PER_SEC / LIVE_RUNS));
-  const testsPerRun = Math.ceil((perRun * (WARMUP_SECONDS + SECONDS)) / 2) + 10;
+  const plans = liveRunPlans(perRun, builtAt);
+  let readsDone: Promise<unknown> = Promise.resolve();
   const live = Promise.all(
-    Array.from({ length: LIVE_RUNS }, async (_, r) => {
+    plans.map(async (runs, r) => {
       const project = projects[r % PROJECTS] as (typeof projects)[number];
       const headers = {
         authorization: `Bearer ${project.token}`,
         'content-type': 'application/json',
       };
-      const report = syntheticReport({
-        tests: testsPerRun,
-        startTime: new Date(),
-        runIndex: 1000 + r,
-      }) as unknown as PlaywrightReport;
-      const script = liveScriptFromReport(report, {
-        pipeline: `live-${r}`,
-        job: 'e2e',
-        branch: 'main',
-      });
-      const setup = await fetch(`${url}/api/v1/ingest/setup`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(script.setup),
-      });
-      const { sessionId } = (await setup.json()) as { sessionId: string };
-      let sent = 0;
-      let seq = 0;
-      await openLoop(1, until, async () => {
-        const events = script.events.slice(sent, sent + perRun);
-        sent += events.length;
-        if (events.length === 0) return;
-        const batch = seq++;
-        // The reporter retries a batch that did not get through; so does this.
-        for (let attempt = 0; attempt < 10; attempt++) {
-          const response = await timed(phase(), 'live', `${url}/api/v1/ingest/event`, {
+      for (const [k, plan] of runs.entries()) {
+        const { script, tests } = plan;
+        const setup = await send(`${url}/api/v1/ingest/setup`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(script.setup),
+        });
+        const { sessionId } = setup.json<{ sessionId: string }>();
+        let sent = 0;
+        let seq = 0;
+        await openLoop(1, Math.min(until, started + plan.endsAt * 1000), async () => {
+          const events = script.events.slice(sent, sent + perRun);
+          sent += events.length;
+          if (events.length === 0) return;
+          const batch = seq++;
+          // The reporter retries a batch that did not get through; so does this.
+          for (let attempt = 0; attempt < 10; attempt++) {
+            const response = await timed(phase(), 'live', `${url}/api/v1/ingest/event`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ sessionId, seq: batch, events }),
+            });
+            if (response?.status === 202) return;
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        });
+        if (k === runs.length - 1) await readsDone;
+        // What was not streamed in time goes before the teardown, in batches the API takes.
+        for (let from = sent; from < script.events.length; from += MAX_EVENTS_PER_BATCH) {
+          const last = await send(`${url}/api/v1/ingest/event`, {
             method: 'POST',
             headers,
-            body: JSON.stringify({ sessionId, seq: batch, events }),
+            body: JSON.stringify({
+              sessionId,
+              seq: seq++,
+              events: script.events.slice(from, from + MAX_EVENTS_PER_BATCH),
+            }),
           });
-          if (response?.status === 202) return;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
+          if (last.status !== 202)
+            console.error(
+              `live run ${r}.${k}: a last batch answered ${last.status} ${last.text()}`,
+            );
         }
-      });
-      // What was not streamed in time goes before the teardown, in batches the API takes.
-      for (let from = sent; from < script.events.length; from += MAX_EVENTS_PER_BATCH) {
-        const last = await fetch(`${url}/api/v1/ingest/event`, {
+        const teardown = await timed(phase(), 'teardown', `${url}/api/v1/ingest/teardown`, {
           method: 'POST',
           headers,
           body: JSON.stringify({
             sessionId,
-            seq: seq++,
-            events: script.events.slice(from, from + MAX_EVENTS_PER_BATCH),
+            status: 'passed',
+            summary: { ...script.summary, lastSeq: seq - 1, notRun: script.notRun },
           }),
         });
-        if (last.status !== 202)
-          console.error(`live run ${r}: a last batch answered ${last.status} ${await last.text()}`);
-      }
-      const teardown = await fetch(`${url}/api/v1/ingest/teardown`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          sessionId,
-          status: 'passed',
-          summary: { ...script.summary, lastSeq: seq - 1, notRun: script.notRun },
-        }),
-      });
-      if (teardown.status === 200) {
-        accepted.set(project.id, (accepted.get(project.id) ?? 0) + testsPerRun);
-      } else {
-        console.error(`live run ${r}: teardown answered ${teardown.status}`);
+        if (teardown?.status === 200) {
+          accepted.set(project.id, (accepted.get(project.id) ?? 0) + tests);
+          liveRunsDone += 1;
+        } else {
+          console.error(`live run ${r}.${k}: teardown answered ${teardown?.status ?? 'nothing'}`);
+        }
       }
     }),
   );
@@ -323,17 +387,23 @@ async function main() {
       headers: page
         ? { cookie: `flk_session=${session.session}` }
         : { authorization: `Bearer ${ADMIN}` },
-      redirect: 'manual',
     });
     // Per kind of page (the project and ids left out): where the time goes.
     const shape = (path.split('?')[0] as string)
       .replace(project.slug, ':project')
       .replace(/\/runs\/\d+/, '/runs/:id');
     if (!measured) return;
+    const ms = performance.now() - began;
     const list = byPath.get(shape) ?? [];
-    list.push(performance.now() - began);
+    list.push(ms);
     byPath.set(shape, list);
+    // By minute of the measured period: whether the tail grows with the data or comes in bursts.
+    const minute = Math.floor((Date.now() - measuredFrom) / 60_000);
+    const ofMinute = byMinute.get(minute) ?? [];
+    ofMinute.push(ms);
+    byMinute.set(minute, ofMinute);
   });
+  readsDone = reads;
 
   // The server's event-loop lag and readiness, every 5 s; the optional database restart.
   // /metrics and /ready now: the lag since the last look, and whether the database is up.
@@ -345,8 +415,8 @@ async function main() {
       if (Number.isFinite(sample.max)) lagMax = Math.max(lagMax, sample.max * 1000);
     }
     if (sample && Number.isFinite(sample.dbUp)) dbUpSamples.push(sample.dbUp);
-    const ready = await fetch(`${url}/ready`).then(
-      (r) => r.ok,
+    const ready = await send(`${url}/ready`).then(
+      (r) => r.status === 200,
       () => false,
     );
     readiness.push({ at: Date.now() - started, ready });
@@ -402,7 +472,7 @@ async function main() {
   );
   console.log('kind        requests   per s    p50 ms    p99 ms   2xx   4xx   5xx   other');
   let fiveHundreds = 0;
-  for (const kind of ['upload', 'live', 'read-api', 'read-page'] as Kind[]) {
+  for (const kind of KINDS) {
     const latencies = recorder.latencies.get(kind) ?? [];
     const counts = recorder.statuses.get(kind) ?? new Map<string, number>();
     const other = [...counts].filter(([k]) => !/^\dxx$/.test(k)).reduce((n, [, v]) => n + v, 0);
@@ -412,19 +482,25 @@ async function main() {
     );
   }
   console.log(
-    `warm-up    ${(['upload', 'live', 'read-api', 'read-page'] as Kind[])
-      .map((kind) => {
-        const list = warmup.latencies.get(kind) ?? [];
-        return `${kind} ${list.length} p99 ${percentile(list, 99).toFixed(0)} ms, 5xx ${warmup.count(kind, '5xx')}`;
-      })
-      .join('; ')}`,
+    `warm-up    ${KINDS.map((kind) => {
+      const list = warmup.latencies.get(kind) ?? [];
+      return `${kind} ${list.length} p99 ${percentile(list, 99).toFixed(0)} ms, 5xx ${warmup.count(kind, '5xx')}`;
+    }).join('; ')}`,
   );
+  const failures = [...recorder.errors, ...warmup.errors];
+  if (failures.length > 0) console.log(`no answer: ${[...new Set(failures)].join(', ')}`);
   console.log('\nread                                      count    p50 ms    p99 ms');
   for (const [shape, list] of [...byPath].sort()) {
     console.log(
       `${shape.padEnd(40)} ${String(list.length).padStart(6)} ${percentile(list, 50).toFixed(1).padStart(9)} ${percentile(list, 99).toFixed(1).padStart(9)}`,
     );
   }
+  console.log(
+    `reads by minute (p99 ms): ${[...byMinute]
+      .sort(([a], [b]) => a - b)
+      .map(([minute, list]) => `${minute + 1}: ${percentile(list, 99).toFixed(0)}`)
+      .join(', ')}`,
+  );
   const readLatencies = [
     ...(recorder.latencies.get('read-api') ?? []),
     ...(recorder.latencies.get('read-page') ?? []),
@@ -445,7 +521,9 @@ async function main() {
     );
   }
   const events = (recorder.latencies.get('live')?.length ?? 0) * perRun;
-  console.log(`\nlive events sent: ${events} (${(events / elapsed).toFixed(0)}/s)`);
+  console.log(
+    `\nlive events sent: ${events} (${(events / elapsed).toFixed(0)}/s); live runs completed: ${liveRunsDone} of ${plans.flat().length}`,
+  );
   console.log(
     `uploads accepted: ${acceptedRuns.length} (${((acceptedRuns.length / (elapsed + WARMUP_SECONDS)) * 60).toFixed(1)}/min)`,
   );
@@ -479,6 +557,9 @@ async function main() {
     console.log(`${ok ? 'met    ' : 'NOT MET'}  ${name}: ${figure}`);
 
   await server.stop();
+  // LOADTEST_SERVER_OUTPUT=<file>: what the server printed (with LOADTEST_NODE_ARGS=--trace-gc, its GC).
+  if (process.env.LOADTEST_SERVER_OUTPUT)
+    await writeFile(process.env.LOADTEST_SERVER_OUTPUT, server.output());
   // LOADTEST_KEEP_DATABASE=1: left for a look at its plans (drop flackyness_loadtest after).
   if (!process.env.LOADTEST_KEEP_DATABASE) await scratch.drop();
   process.exit(checks.every(([, ok]) => ok) ? 0 : 1);
