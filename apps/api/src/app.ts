@@ -22,9 +22,16 @@ import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { testRoutes } from './routes/tests.ts';
+import { IngestSlots } from './upload/ingest-slots.ts';
 
 /** Builds the HTTP app from resolved dependencies; no I/O happens here. */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(given: AppDeps): Hono<AppEnv> {
+  const deps: AppDeps = {
+    ...given,
+    ingestSlots:
+      given.ingestSlots ??
+      new IngestSlots(given.config.INGEST_CONCURRENCY, given.config.INGEST_QUEUE_MAX),
+  };
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {

@@ -18,6 +18,7 @@ import { createLogger } from './logger.ts';
 import { startConfiguredDeliveries } from './scm/start-deliveries.ts';
 import { assertEncryptionReady, EncryptionNotReadyError } from './scm/encryption-ready.ts';
 import { reencryptIntegrationTokens } from './scm/rotate-token-keys.ts';
+import { IngestSlots } from './upload/ingest-slots.ts';
 
 /** Connections waiting to be accepted, at most. */
 const LISTEN_BACKLOG = 4096;
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
     now,
   });
 
-  const metrics = createMetrics({ database, hub: live.hub, now });
+  const ingestSlots = new IngestSlots(config.INGEST_CONCURRENCY, config.INGEST_QUEUE_MAX);
+  const metrics = createMetrics({ database, hub: live.hub, ingest: ingestSlots, now });
   // Pull/merge request summaries: sent in the background, never on an upload's path.
   const deliveries = config.SCM_DELIVERIES
     ? startConfiguredDeliveries(config, {
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
     metrics,
     lifecycle,
     rateLimits,
+    ingestSlots,
   });
   const dashboard = await loadDashboard(config);
   const listener = createListener(app.fetch, dashboard);

@@ -9,6 +9,7 @@ import { createPartitionsAhead } from '../src/db/partitions.ts';
 import { createRateLimitStores } from '../src/http/rate-limit-stores.ts';
 import { createLiveServices } from '../src/live-services.ts';
 import { createLogger, type Logger } from '../src/logger.ts';
+import type { IngestSlots } from '../src/upload/ingest-slots.ts';
 import {
   generateEncryptionKey,
   parseEncryptionKeys,
@@ -49,6 +50,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** null: no ENCRYPTION_KEY. Default: env.ENCRYPTION_KEY if given, else a random key. */
   encryptionKey?: null;
+  /** The ingests' turns; default from INGEST_CONCURRENCY (tests that hold a turn pass their own). */
+  ingestSlots?: IngestSlots;
 }
 
 /** Builds the real app on a real database of the mode this test project runs in. */
@@ -102,6 +105,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     live,
     encryptionKeys,
     rateLimits,
+    ingestSlots: options.ingestSlots,
   });
   return {
     app,

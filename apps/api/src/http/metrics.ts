@@ -43,6 +43,8 @@ export interface MetricsSources {
   database: Database;
   /** SSE clients of this process (the StreamHub). */
   hub?: { readonly clientCount: number };
+  /** Ingests running and waiting their turn in this process. */
+  ingest?: { readonly active: number; readonly waiting: number };
   now?: () => Date;
 }
 
@@ -139,6 +141,22 @@ export function createMetrics(sources: MetricsSources): Metrics {
     'Live sessions whose reporters are still sending (all processes)',
     (s) => s.liveSessions,
   );
+  new Gauge({
+    name: 'flackyness_ingests_running',
+    help: 'Uploads and live teardowns this process is storing now (at most INGEST_CONCURRENCY)',
+    registers,
+    collect() {
+      this.set(sources.ingest?.active ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'flackyness_ingests_waiting',
+    help: 'Uploads and live teardowns waiting for their turn in this process',
+    registers,
+    collect() {
+      this.set(sources.ingest?.waiting ?? 0);
+    },
+  });
   new Gauge({
     name: 'flackyness_sse_clients',
     help: 'Server-Sent Events streams open on this process',

@@ -11,7 +11,9 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
  * app's metrics available to the routes as `c.get('metrics')`.
  */
 export function observeRequests(deps: AppDeps): MiddlewareHandler<AppEnv> {
-  const metrics = deps.metrics ?? createMetrics({ database: deps.database, hub: deps.live.hub });
+  const metrics =
+    deps.metrics ??
+    createMetrics({ database: deps.database, hub: deps.live.hub, ingest: deps.ingestSlots });
   return async (c, next) => {
     c.set('metrics', metrics);
     const began = performance.now();

@@ -6,6 +6,7 @@ import type { StreamHub } from '../live/stream-hub.ts';
 import type { KeyedThrottle } from '../live/throttle.ts';
 import type { EncryptionKeys } from '../scm/token-keys.ts';
 import type { Metrics } from './metrics.ts';
+import type { IngestSlots } from '../upload/ingest-slots.ts';
 import type { Store } from 'hono-rate-limiter';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */
@@ -38,6 +39,8 @@ export interface AppDeps {
   lifecycle?: { readonly draining: boolean };
   /** Where the rate limits count (memory or Redis); default in memory, on `now`. */
   rateLimits?: RateLimitStores;
+  /** The ingests this process runs at once; from INGEST_CONCURRENCY when not given. */
+  ingestSlots?: IngestSlots;
 }
 
 /** The limits of DESIGN.md §8, each counted apart. */

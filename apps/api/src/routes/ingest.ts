@@ -20,6 +20,7 @@ import {
   openLiveSession,
   type LiveContext,
 } from '../live/live-ingest.ts';
+import { inIngestSlot } from '../upload/ingest-slots.ts';
 import { uploadMetadataSchema, type UploadMetadata } from '../upload/upload-metadata.ts';
 import { runUrl } from './dto.ts';
 import { ingestAnswer, ingestRefusal, recordIngest } from './ingest-answer.ts';
@@ -95,11 +96,19 @@ ingestRoutes.post('/teardown', async (c) => {
   const projectId = projectOf(c);
   const teardown = validate(liveTeardownSchema, await body(c), 'teardown');
   const { config, database } = c.get('deps');
-  const began = performance.now();
-  const outcome = await completeLiveSession(liveContext(c), projectId, teardown, {
-    ...ingestSettings(config),
-    testIds: database.testIds,
-  }).catch((error: unknown) => {
+  let began = 0;
+  // Rebuilt and stored in its turn, as an upload is (upload/ingest-slots.ts).
+  const outcome = await inIngestSlot(
+    c.get('deps').ingestSlots,
+    () => {
+      began = performance.now();
+      return completeLiveSession(liveContext(c), projectId, teardown, {
+        ...ingestSettings(config),
+        testIds: database.testIds,
+      });
+    },
+    c.get('signal'),
+  ).catch((error: unknown) => {
     throw refusal(error);
   });
   if (outcome.created) recordIngest(c.get('metrics'), 'live', outcome, began);

@@ -107,6 +107,8 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^flackyness_outbox_depth \d+$/m);
     expect(text).toMatch(/^flackyness_live_sessions_running \d+$/m);
     expect(text).toMatch(/^flackyness_sse_clients 0$/m);
+    expect(text).toMatch(/^flackyness_ingests_running 0$/m);
+    expect(text).toMatch(/^flackyness_ingests_waiting 0$/m);
     expect(text).toMatch(/^flackyness_database_pool_open_connections [1-9]\d*$/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
   });

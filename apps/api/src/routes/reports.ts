@@ -10,6 +10,7 @@ import { ApiError } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
 import { announceProjectChange } from '../live/live-ingest.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
+import { inIngestSlot } from '../upload/ingest-slots.ts';
 import { ReportReader } from '../report/report-reader.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
 import { ingestAnswer, ingestRefusal, notAReport, recordIngest } from './ingest-answer.ts';
@@ -42,37 +43,49 @@ reportRoutes.post('/', requireProjectToken(), async (c) => {
     ]);
   }
 
-  // Hashed on a worker thread of libuv while this one parses the JSON.
-  const contentHash = digestHex(upload.report);
-  let json: unknown;
-  try {
-    const { buffer, byteOffset, byteLength } = upload.report;
-    // A view, not a copy, of the (up to 10 MB) body.
-    json = JSON.parse(Buffer.from(buffer, byteOffset, byteLength).toString('utf8'));
-  } catch (error) {
-    throw new ApiError('invalid_json', `The report is not valid JSON: ${(error as Error).message}`);
-  }
-  // The file suites are parsed as they are read, while earlier ones are being stored: an invalid
-  // one ends the upload's transaction, and nothing is stored.
-  const parsed = playwrightReportOutlineSchema.safeParse(json);
-  if (!parsed.success) throw notAReport(parsed.error.issues);
-  const report = new ReportReader(parsed.data, { partial: meta.partial ?? false });
-
-  const began = performance.now();
-  const outcome = await ingestReport(database.sql, {
-    projectId: principal.projectId,
-    report,
-    meta,
-    contentHash: await contentHash,
-    idempotencyKey,
-    testIdCache: database.testIds,
-    now: now(),
-    retentionMonths: config.RETENTION_MONTHS,
-    settings: ingestSettings(config),
-    signal: c.get('signal'),
-  }).catch((error: unknown) => {
-    throw ingestRefusal(error);
-  });
+  // Parsed and stored in its turn: a burst of uploads queues here instead of taking the event loop
+  // and the database from the reads all at once.
+  let began = 0;
+  const signal = c.get('signal');
+  const outcome = await inIngestSlot(
+    c.get('deps').ingestSlots,
+    async () => {
+      // Hashed on a worker thread of libuv while this one parses the JSON.
+      const contentHash = digestHex(upload.report);
+      let json: unknown;
+      try {
+        const { buffer, byteOffset, byteLength } = upload.report;
+        // A view, not a copy, of the (up to 10 MB) body.
+        json = JSON.parse(Buffer.from(buffer, byteOffset, byteLength).toString('utf8'));
+      } catch (error) {
+        throw new ApiError(
+          'invalid_json',
+          `The report is not valid JSON: ${(error as Error).message}`,
+        );
+      }
+      // The file suites are parsed as they are read, while earlier ones are being stored: an
+      // invalid one ends the upload's transaction, and nothing is stored.
+      const parsed = playwrightReportOutlineSchema.safeParse(json);
+      if (!parsed.success) throw notAReport(parsed.error.issues);
+      const report = new ReportReader(parsed.data, { partial: meta.partial ?? false });
+      began = performance.now();
+      return ingestReport(database.sql, {
+        projectId: principal.projectId,
+        report,
+        meta,
+        contentHash: await contentHash,
+        idempotencyKey,
+        testIdCache: database.testIds,
+        now: now(),
+        retentionMonths: config.RETENTION_MONTHS,
+        settings: ingestSettings(config),
+        signal,
+      }).catch((error: unknown) => {
+        throw ingestRefusal(error);
+      });
+    },
+    signal,
+  );
   if (outcome.created) recordIngest(c.get('metrics'), 'upload', outcome, began);
   // Dashboards watching the project's stream see the run change (after the commit: it is stored).
   if (outcome.created) {
