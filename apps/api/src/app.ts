@@ -22,7 +22,7 @@ import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { testRoutes } from './routes/tests.ts';
-import { IngestSlots } from './upload/ingest-slots.ts';
+import { IngestSlots } from './http/ingest-slots.ts';
 
 /** Builds the HTTP app from resolved dependencies; no I/O happens here. */
 export function createApp(given: AppDeps): Hono<AppEnv> {

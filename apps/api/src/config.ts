@@ -98,7 +98,7 @@ const configSchema = z.object({
   INGEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   READ_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Ingests (uploads, live teardowns) one process stores at once, and how many may wait their
-   *  turn (upload/ingest-slots.ts); INGEST_CONCURRENCY 0: no bound. */
+   *  turn (http/ingest-slots.ts); INGEST_CONCURRENCY 0: no bound. */
   INGEST_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(2),
   INGEST_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(100),
   /** Origins allowed to call the API from a browser (comma-separated); empty: no CORS headers. */

@@ -18,7 +18,7 @@ import { createLogger } from './logger.ts';
 import { startConfiguredDeliveries } from './scm/start-deliveries.ts';
 import { assertEncryptionReady, EncryptionNotReadyError } from './scm/encryption-ready.ts';
 import { reencryptIntegrationTokens } from './scm/rotate-token-keys.ts';
-import { IngestSlots } from './upload/ingest-slots.ts';
+import { IngestSlots } from './http/ingest-slots.ts';
 
 /** Connections waiting to be accepted, at most. */
 const LISTEN_BACKLOG = 4096;

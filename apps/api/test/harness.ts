@@ -9,7 +9,7 @@ import { createPartitionsAhead } from '../src/db/partitions.ts';
 import { createRateLimitStores } from '../src/http/rate-limit-stores.ts';
 import { createLiveServices } from '../src/live-services.ts';
 import { createLogger, type Logger } from '../src/logger.ts';
-import type { IngestSlots } from '../src/upload/ingest-slots.ts';
+import type { IngestSlots } from '../src/http/ingest-slots.ts';
 import {
   generateEncryptionKey,
   parseEncryptionKeys,

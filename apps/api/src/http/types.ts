@@ -6,7 +6,7 @@ import type { StreamHub } from '../live/stream-hub.ts';
 import type { KeyedThrottle } from '../live/throttle.ts';
 import type { EncryptionKeys } from '../scm/token-keys.ts';
 import type { Metrics } from './metrics.ts';
-import type { IngestSlots } from '../upload/ingest-slots.ts';
+import type { IngestSlots } from './ingest-slots.ts';
 import type { Store } from 'hono-rate-limiter';
 
 /** Live runs' fan-out: the bus between processes, and this process's SSE clients. */

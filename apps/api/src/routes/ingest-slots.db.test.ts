@@ -9,7 +9,7 @@ import {
   type TestApp,
 } from '../../test/harness.ts';
 import { liveScriptFromReport, streamLiveRun } from '../../test/live-session.ts';
-import { IngestSlots } from '../upload/ingest-slots.ts';
+import { IngestSlots } from '../http/ingest-slots.ts';
 
 /**
  * Uploads and live teardowns take their turn (INGEST_CONCURRENCY): one that waits is stored once

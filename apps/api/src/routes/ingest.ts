@@ -20,7 +20,7 @@ import {
   openLiveSession,
   type LiveContext,
 } from '../live/live-ingest.ts';
-import { inIngestSlot } from '../upload/ingest-slots.ts';
+import { inIngestSlot } from '../http/ingest-slots.ts';
 import { uploadMetadataSchema, type UploadMetadata } from '../upload/upload-metadata.ts';
 import { runUrl } from './dto.ts';
 import { ingestAnswer, ingestRefusal, recordIngest } from './ingest-answer.ts';
@@ -97,7 +97,7 @@ ingestRoutes.post('/teardown', async (c) => {
   const teardown = validate(liveTeardownSchema, await body(c), 'teardown');
   const { config, database } = c.get('deps');
   let began = 0;
-  // Rebuilt and stored in its turn, as an upload is (upload/ingest-slots.ts).
+  // Rebuilt and stored in its turn, as an upload is (http/ingest-slots.ts).
   const outcome = await inIngestSlot(
     c.get('deps').ingestSlots,
     () => {

@@ -10,7 +10,7 @@ import { ApiError } from '../errors.ts';
 import { findProject } from '../db/queries/projects.ts';
 import { announceProjectChange } from '../live/live-ingest.ts';
 import { ingestReport } from '../upload/ingest-report.ts';
-import { inIngestSlot } from '../upload/ingest-slots.ts';
+import { inIngestSlot } from '../http/ingest-slots.ts';
 import { ReportReader } from '../report/report-reader.ts';
 import { uploadMetadataSchema } from '../upload/upload-metadata.ts';
 import { ingestAnswer, ingestRefusal, notAReport, recordIngest } from './ingest-answer.ts';
