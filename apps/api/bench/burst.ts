@@ -6,7 +6,7 @@
  * value in BURST_CONCURRENCY (default "0 2": 0 is no bound).
  */
 import { startServer } from '../test/server-process.ts';
-import { createScratchDatabase } from './bench-env.ts';
+import { createScratchDatabase, percentile } from './bench-env.ts';
 import { send } from './http-client.ts';
 import { syntheticReport } from './synthetic-report.ts';
 
@@ -15,11 +15,6 @@ const RESULTS = Number(process.env.BURST_RESULTS ?? 8000);
 const READS_PER_SEC = Number(process.env.BURST_READS_PER_SEC ?? 100);
 const CONCURRENCY = (process.env.BURST_CONCURRENCY ?? '0 2').split(' ').filter(Boolean);
 const ADMIN = 'burst-admin-token-0123456789';
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
 
 async function measure(concurrency: string) {
   const scratch = await createScratchDatabase('flackyness_burst');

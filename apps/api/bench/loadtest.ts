@@ -34,7 +34,7 @@ import { dashboardBuildDir } from '../src/dashboard.ts';
 import { loadConfig } from '../src/config.ts';
 import { liveScriptFromReport, type LiveSessionScript } from '../test/live-session.ts';
 import { startServer, type RunningServer } from '../test/server-process.ts';
-import { createScratchDatabase } from './bench-env.ts';
+import { createScratchDatabase, percentile } from './bench-env.ts';
 import { send, type HttpAnswer, type HttpRequest } from './http-client.ts';
 import { syntheticReport } from './synthetic-report.ts';
 import type { PlaywrightReport } from '@flackyness/shared/playwright-report';
@@ -78,12 +78,6 @@ class Recorder {
     return this.statuses.get(kind)?.get(key) ?? 0;
   }
 }
-
-const percentile = (values: number[], p: number) => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-};
 
 async function timed(
   recorder: Recorder,

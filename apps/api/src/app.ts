@@ -28,9 +28,7 @@ import { IngestSlots } from './http/ingest-slots.ts';
 export function createApp(given: AppDeps): Hono<AppEnv> {
   const deps: AppDeps = {
     ...given,
-    ingestSlots:
-      given.ingestSlots ??
-      new IngestSlots(given.config.INGEST_CONCURRENCY, given.config.INGEST_QUEUE_MAX),
+    ingestSlots: given.ingestSlots ?? IngestSlots.fromConfig(given.config),
   };
   const app = new Hono<AppEnv>();
 

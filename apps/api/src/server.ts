@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     now,
   });
 
-  const ingestSlots = new IngestSlots(config.INGEST_CONCURRENCY, config.INGEST_QUEUE_MAX);
+  const ingestSlots = IngestSlots.fromConfig(config);
   const metrics = createMetrics({ database, hub: live.hub, ingest: ingestSlots, now });
   // Pull/merge request summaries: sent in the background, never on an upload's path.
   const deliveries = config.SCM_DELIVERIES

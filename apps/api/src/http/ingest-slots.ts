@@ -1,3 +1,4 @@
+import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 
 /** `work` in one of `slots` (none: at once). */
@@ -26,6 +27,11 @@ export class IngestSlots {
     readonly limit: number,
     readonly maxWaiting: number,
   ) {}
+
+  /** The turns INGEST_CONCURRENCY and INGEST_QUEUE_MAX set. */
+  static fromConfig(config: Pick<Config, 'INGEST_CONCURRENCY' | 'INGEST_QUEUE_MAX'>): IngestSlots {
+    return new IngestSlots(config.INGEST_CONCURRENCY, config.INGEST_QUEUE_MAX);
+  }
 
   get active(): number {
     return this.running;
